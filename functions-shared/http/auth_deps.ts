@@ -1,0 +1,11 @@
+/** @module Builds the identity dependencies of a function from its configuration. */
+import { createTokenVerifier } from "../auth/identity.ts";
+import type { FunctionConfig } from "../config.ts";
+import type { AuthDeps } from "./function_app.ts";
+
+export function authDeps(config: FunctionConfig): AuthDeps {
+  return {
+    verifier: createTokenVerifier({ jwtSecret: config.jwtSecret, jwks: config.jwks }),
+    secretKeys: config.secretKeys,
+  };
+}

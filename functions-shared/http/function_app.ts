@@ -1,0 +1,36 @@
+/**
+ * @module The shape every control-plane function app shares: a Hono app under
+ * `basePath("/<function>")`, the caller's identity on the context, `GET /health`, and the
+ * single error handler.
+ */
+import { Hono } from "hono";
+import { identify, type Identity, type TokenVerifier } from "../auth/identity.ts";
+import { HttpError, renderError } from "./errors.ts";
+
+export type AppEnv = { Variables: { identity: Identity } };
+
+/** What {@link createFunctionApp} needs to identify callers. */
+export interface AuthDeps {
+  verifier: TokenVerifier;
+  secretKeys: readonly string[];
+}
+
+/** A Hono app for one function; every route requires a valid JWT (anon included). */
+export function createFunctionApp(name: string, auth: AuthDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>().basePath(`/${name}`);
+  app.onError(renderError);
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.use("*", async (c, next) => {
+    c.set("identity", await identify(c.req.raw, auth.verifier, auth.secretKeys));
+    await next();
+  });
+  app.get("/health", (c) => c.json({ ok: true }));
+  return app;
+}
+
+/** Throws 401/403 unless the caller is the service role. */
+export function requireServiceRole(identity: Identity): void {
+  if (identity.role !== "service_role") {
+    throw new HttpError(403, "Only the service role may call this endpoint");
+  }
+}

@@ -1,0 +1,154 @@
+-- Per-database surfaces every Supabase project has. Run as supabase_admin in each database
+-- (the control plane and every environment); idempotent.
+
+-- Schemas and the default search_path ("$user", public, extensions).
+create schema if not exists extensions;
+grant usage on schema extensions to postgres, anon, authenticated, service_role;
+grant usage on schema public to anon, authenticated, service_role;
+grant all on schema public to postgres;
+do $$ begin
+  -- As on hosted, postgres owns the project's database (and so may create trusted extensions).
+  execute format('alter database %I owner to postgres', current_database());
+  execute format('alter database %I set search_path to "$user", public, extensions', current_database());
+end $$;
+
+-- Extensions a new project already has.
+create extension if not exists "uuid-ossp" with schema extensions;
+create extension if not exists pgcrypto with schema extensions;
+create extension if not exists supabase_vault;
+
+-- Auth: the users table (the columns GoTrue writes that this product reads) and the JWT helpers.
+create schema if not exists auth;
+grant usage on schema auth to postgres, anon, authenticated, service_role;
+create table if not exists auth.users (
+  instance_id uuid,
+  id uuid primary key default gen_random_uuid(),
+  aud varchar(255) default 'authenticated',
+  role varchar(255) default 'authenticated',
+  email varchar(255) unique,
+  encrypted_password varchar(255),
+  email_confirmed_at timestamptz,
+  last_sign_in_at timestamptz,
+  raw_app_meta_data jsonb default '{"provider":"email","providers":["email"]}'::jsonb,
+  raw_user_meta_data jsonb default '{}'::jsonb,
+  is_super_admin boolean,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  phone text unique,
+  is_sso_user boolean not null default false,
+  deleted_at timestamptz,
+  is_anonymous boolean not null default false
+);
+grant all on auth.users to postgres;
+grant select on auth.users to service_role;
+
+create or replace function auth.uid() returns uuid language sql stable as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+create or replace function auth.role() returns text language sql stable as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.role', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+create or replace function auth.email() returns text language sql stable as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.email', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
+  )::text
+$$;
+create or replace function auth.jwt() returns jsonb language sql stable as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim', true), ''),
+    nullif(current_setting('request.jwt.claims', true), '')
+  )::jsonb
+$$;
+grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
+  to postgres, anon, authenticated, service_role;
+
+-- Realtime: broadcast from the database (realtime.send) and the topic of the current channel.
+create schema if not exists realtime;
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+create table if not exists realtime.messages (
+  id uuid not null default gen_random_uuid(),
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  primary key (id)
+);
+create index if not exists messages_inserted_at_topic_index
+  on realtime.messages (inserted_at desc, topic);
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+
+create or replace function realtime.topic() returns text language sql stable as $$
+  select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+
+create or replace function realtime.send(
+  payload jsonb, event text, topic text, private boolean default true
+) returns void language plpgsql security definer set search_path = '' as $$
+begin
+  insert into realtime.messages (payload, event, topic, private, extension)
+  values (payload, event, topic, private, 'broadcast');
+  perform pg_notify('realtime_messages', topic);
+exception when others then
+  -- As on hosted: a failed broadcast never aborts the caller's transaction.
+  raise warning 'realtime.send failed: %', sqlerrm;
+end
+$$;
+grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boolean)
+  to postgres, anon, authenticated, service_role;
+
+-- Every project has this publication; tables join it to stream Postgres changes.
+do $$ begin
+  if not exists (select from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+end $$;
+
+-- Where the stack records applied migrations, as the Supabase CLI does.
+create schema if not exists supabase_migrations;
+grant usage, create on schema supabase_migrations to postgres;
+create table if not exists supabase_migrations.schema_migrations (
+  version text primary key,
+  statements text[],
+  name text,
+  created_by text,
+  idempotency_key text unique
+);
+alter table supabase_migrations.schema_migrations owner to postgres;
+
+-- Hosted Supabase runs per-extension "after-create" scripts (supautils) so that `postgres` can
+-- use what it creates; this event trigger does the same for the extensions this stack offers.
+create schema if not exists supabase_compat;
+revoke all on schema supabase_compat from public;
+
+create or replace function supabase_compat.after_create_extension() returns event_trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  cmd record;
+begin
+  for cmd in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE EXTENSION'
+  loop
+    if cmd.object_identity = 'pg_cron' then
+      grant usage on schema cron to postgres with grant option;
+      grant all on all tables in schema cron to postgres with grant option;
+      grant all on all sequences in schema cron to postgres with grant option;
+      grant all on all functions in schema cron to postgres with grant option;
+    end if;
+  end loop;
+end
+$$;
+
+drop event trigger if exists supabase_compat_after_create_extension;
+create event trigger supabase_compat_after_create_extension on ddl_command_end
+  when tag in ('CREATE EXTENSION')
+  execute function supabase_compat.after_create_extension();

@@ -1,0 +1,27 @@
+-- Cluster-wide roles as on hosted Supabase. Run once per cluster as the superuser supabase_admin.
+-- `postgres` is deliberately not a superuser: migrations run as it, so what fails on hosted fails here.
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'postgres') then
+    create role postgres login createrole createdb replication bypassrls;
+  end if;
+  if not exists (select from pg_roles where rolname = 'anon') then
+    create role anon nologin noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'service_role') then
+    create role service_role nologin noinherit bypassrls;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+end
+$$;
+
+alter role postgres login createrole createdb replication bypassrls nosuperuser;
+grant anon, authenticated, service_role to authenticator;
+grant anon, authenticated, service_role to postgres with admin option;
+alter role anon set statement_timeout = '3s';
+alter role authenticated set statement_timeout = '8s';

@@ -1,0 +1,70 @@
+/** @module The control-plane functions under supabase/functions, as the gateway runs them. */
+import type { StackSettings } from "../settings.ts";
+import type { ControlPlaneFunctions } from "./app.ts";
+import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
+
+export interface ControlPlaneOptions {
+  functionsDir: string;
+  root: string;
+  settings: StackSettings;
+  supervisor: FunctionSupervisor;
+  /** The variables hosted Supabase gives every function. */
+  env: Record<string, string>;
+}
+
+/** Parses a dotenv file (KEY=value lines; # comments; optional quotes). */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = line.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/);
+    if (!m) continue;
+    let value = m[2]!;
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+export function controlPlaneFunctions(opts: ControlPlaneOptions): ControlPlaneFunctions {
+  const overrides = new Map<string, Record<string, string>>();
+
+  // Secrets set for functions, as `supabase secrets set` does on hosted: supabase/functions/.env.
+  function userSecrets(): Record<string, string> {
+    try {
+      return parseDotenv(Deno.readTextFileSync(`${opts.functionsDir}/.env`));
+    } catch {
+      return {};
+    }
+  }
+
+  return {
+    names() {
+      const names: string[] = [];
+      for (const entry of Deno.readDirSync(opts.functionsDir)) {
+        if (!entry.isDirectory) continue;
+        try {
+          Deno.statSync(`${opts.functionsDir}/${entry.name}/index.ts`);
+          names.push(entry.name);
+        } catch { /* not a function */ }
+      }
+      return names;
+    },
+    spec(name): FunctionSpec {
+      return {
+        key: name,
+        entry: `${opts.functionsDir}/${name}/index.ts`,
+        cwd: opts.root,
+        env: { ...userSecrets(), ...(overrides.get(name) ?? {}), ...opts.env },
+      };
+    },
+    verifyJwt(name) {
+      return opts.settings.functions[name]?.verifyJwt ?? true;
+    },
+    setOverrides(name, env) {
+      overrides.set(name, env);
+      opts.supervisor.kill(name);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/** @module The repository's shape: npm-only imports, matching import maps, strict compiler
+ * options, and function entry points that never reach local-only tooling. */
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+const readJson = (path: string) => JSON.parse(Deno.readTextFileSync(`${root}${path}`));
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const entry of Deno.readDirSync(`${root}${dir}`)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* sourceFiles(path);
+    else if (/\.(ts|tsx|js|mjs)$/.test(entry.name)) yield path;
+  }
+}
+
+Deno.test("deno.json and import_map.json declare the same imports", () => {
+  assert.deepEqual(readJson("import_map.json").imports, readJson("deno.json").imports);
+});
+
+Deno.test("every import is an npm: specifier", () => {
+  for (
+    const [name, target] of Object.entries(readJson("deno.json").imports as Record<string, string>)
+  ) {
+    assert(target.startsWith("npm:"), `${name} maps to ${target}; only npm: specifiers resolve`);
+  }
+  const remote = /(from\s+|import\()\s*["'](jsr:|https?:)/;
+  for (const dir of ["supabase/functions", "functions-shared", "stack", "tests"]) {
+    for (const file of sourceFiles(dir)) {
+      const text = Deno.readTextFileSync(`${root}${file}`);
+      assert(!remote.test(text), `${file} imports a jsr: or https: module`);
+    }
+  }
+});
+
+Deno.test("compiler options are strict", () => {
+  const opts = readJson("deno.json").compilerOptions;
+  assert.deepEqual(opts.strict, true);
+  assert.deepEqual(opts.noUncheckedIndexedAccess, true);
+  assert.deepEqual(opts.exactOptionalPropertyTypes, true);
+});
+
+const FUNCTIONS = ["sessions", "worker", "drift_check"];
+
+Deno.test("function entry points reach only supabase/functions, functions-shared and npm", async () => {
+  for (const fn of FUNCTIONS) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", `supabase/functions/${fn}/index.ts`],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(out.success, new TextDecoder().decode(out.stderr));
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      modules: { specifier: string }[];
+    };
+    const local = info.modules.map((m) => m.specifier).filter((s) => s.startsWith("file://"));
+    assert(local.length > 1, `${fn}: expected a module graph`);
+    for (const spec of local) {
+      const path = new URL(spec).pathname.slice(root.length);
+      assert(
+        path.startsWith("supabase/functions/") || path.startsWith("functions-shared/"),
+        `${fn} imports ${path}, which is not deployable (local-only tooling?)`,
+      );
+    }
+  }
+});
+
+Deno.test("config.toml declares every function with its verify_jwt", () => {
+  const toml = Deno.readTextFileSync(`${root}supabase/config.toml`);
+  for (const fn of FUNCTIONS) {
+    assert(toml.includes(`[functions.${fn}]`), `config.toml lacks [functions.${fn}]`);
+    assert(Deno.statSync(`${root}supabase/functions/${fn}/index.ts`).isFile);
+  }
+});
+
+Deno.test("the pg driver is imported only through functions-shared/db/pg.ts (which types it)", () => {
+  const direct = /from\s+["']pg["']/;
+  for (const dir of ["supabase/functions", "functions-shared", "stack", "tests", "bench"]) {
+    try {
+      Deno.statSync(`${root}${dir}`);
+    } catch {
+      continue;
+    }
+    for (const file of sourceFiles(dir)) {
+      if (file === "functions-shared/db/pg.ts") continue;
+      const text = Deno.readTextFileSync(`${root}${file}`);
+      assert.ok(
+        !direct.test(text),
+        `${file} imports "pg" directly; import functions-shared/db/pg.ts`,
+      );
+    }
+  }
+});
