@@ -15,8 +15,21 @@ export interface AuthDeps {
   secretKeys: readonly string[];
 }
 
-/** A Hono app for one function; every route requires a valid JWT (anon included). */
-export function createFunctionApp(name: string, auth: AuthDeps): Hono<AppEnv> {
+/** Options for {@link createFunctionApp}. */
+export interface FunctionAppOptions {
+  /** The detailed health report the service role gets from `GET /health` (503 when not ok). */
+  healthReport?: () => Promise<{ ok: boolean }>;
+}
+
+/**
+ * A Hono app for one function; every route requires a valid JWT (anon included). `GET /health`
+ * answers `{ ok }` to any caller, and the detailed report to the service role.
+ */
+export function createFunctionApp(
+  name: string,
+  auth: AuthDeps,
+  opts: FunctionAppOptions = {},
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>().basePath(`/${name}`);
   app.onError(renderError);
   app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
@@ -24,7 +37,13 @@ export function createFunctionApp(name: string, auth: AuthDeps): Hono<AppEnv> {
     c.set("identity", await identify(c.req.raw, auth.verifier, auth.secretKeys));
     await next();
   });
-  app.get("/health", (c) => c.json({ ok: true }));
+  app.get("/health", async (c) => {
+    if (opts.healthReport && c.get("identity").role === "service_role") {
+      const report = await opts.healthReport();
+      return c.json(report, report.ok ? 200 : 503);
+    }
+    return c.json({ ok: true });
+  });
   return app;
 }
 

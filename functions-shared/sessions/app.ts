@@ -1,11 +1,115 @@
 /** @module The `sessions` function: the public API the frontend calls. */
 import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Identity } from "../auth/identity.ts";
+import type pg from "../db/pg.ts";
+import { HttpError } from "../http/errors.ts";
 import { type AppEnv, type AuthDeps, createFunctionApp } from "../http/function_app.ts";
+import { CreateSessionSchema, fieldErrors, MAX_BODY_BYTES } from "./body.ts";
+import { healthReport } from "./health.ts";
+import { cancelSession, createSession, findSession, listEvents } from "./store.ts";
 
 export interface SessionsDeps {
   auth: AuthDeps;
+  pool: pg.Pool;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_EVENTS = 1000;
+
+function sessionId(raw: string): string {
+  if (!UUID.test(raw)) throw new HttpError(400, "Session id must be a UUID");
+  return raw.toLowerCase();
+}
+
+/** Anonymous callers may reach only /health. */
+function requireSignedIn(identity: Identity): void {
+  if (identity.role === "anon") {
+    throw new HttpError(401, "Sign in first: send a user's access token as Bearer <JWT>");
+  }
+}
+
+function notFound(): HttpError {
+  return new HttpError(404, "Session not found");
 }
 
 export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
-  return createFunctionApp("sessions", deps.auth);
+  const app = createFunctionApp("sessions", deps.auth, {
+    healthReport: () => healthReport(deps.pool),
+  });
+
+  app.post(
+    "/",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: `Request body must be at most ${MAX_BODY_BYTES} bytes` }, 413),
+    }),
+    async (c) => {
+      const identity = c.get("identity");
+      requireSignedIn(identity);
+      if (identity.role !== "authenticated") {
+        throw new HttpError(403, "Sessions belong to a signed-in user: call with a user's JWT");
+      }
+      let json: unknown;
+      try {
+        json = await c.req.json();
+      } catch {
+        throw new HttpError(400, "Request body must be valid JSON", { "(body)": ["is not JSON"] });
+      }
+      const parsed = CreateSessionSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new HttpError(400, "Request body is invalid", fieldErrors(parsed.error));
+      }
+      const key = c.req.header("idempotency-key") ?? null;
+      if (key !== null && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+        throw new HttpError(400, "Idempotency-Key must be 1 to 255 visible ASCII characters");
+      }
+      const result = await createSession(deps.pool, identity.userId, parsed.data, key);
+      if (result.kind === "key_reused") {
+        throw new HttpError(
+          422,
+          "Idempotency-Key was already used with a different body: use a new key for a new session",
+        );
+      }
+      return c.json({ sessionId: result.id }, result.kind === "created" ? 201 : 200);
+    },
+  );
+
+  app.get("/:id", async (c) => {
+    const identity = c.get("identity");
+    requireSignedIn(identity);
+    const session = await findSession(deps.pool, identity, sessionId(c.req.param("id")));
+    if (!session) throw notFound();
+    return c.json(session);
+  });
+
+  app.get("/:id/events", async (c) => {
+    const identity = c.get("identity");
+    requireSignedIn(identity);
+    const afterRaw = c.req.query("after") ?? "0";
+    if (!/^\d{1,9}$/.test(afterRaw)) {
+      throw new HttpError(400, "after must be a non-negative integer (the last seq you have)");
+    }
+    const events = await listEvents(
+      deps.pool,
+      identity,
+      sessionId(c.req.param("id")),
+      Number(afterRaw),
+      MAX_EVENTS,
+    );
+    if (!events) throw notFound();
+    return c.json(events);
+  });
+
+  app.post("/:id/cancel", async (c) => {
+    const identity = c.get("identity");
+    requireSignedIn(identity);
+    const id = sessionId(c.req.param("id"));
+    const result = await cancelSession(deps.pool, identity, id);
+    if (result === "not_found") throw notFound();
+    if (result === "finished") throw new HttpError(409, "Session already finished; nothing to cancel");
+    return c.json({ sessionId: id, cancelRequested: true }, 202);
+  });
+
+  return app;
 }

@@ -86,6 +86,7 @@ create table if not exists realtime.messages (
 create index if not exists messages_inserted_at_topic_index
   on realtime.messages (inserted_at desc, topic);
 alter table realtime.messages enable row level security;
+alter table realtime.messages owner to supabase_realtime_admin;
 grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
 
 create or replace function realtime.topic() returns text language sql stable as $$
@@ -94,14 +95,21 @@ $$;
 
 create or replace function realtime.send(
   payload jsonb, event text, topic text, private boolean default true
-) returns void language plpgsql security definer set search_path = '' as $$
+) returns void language plpgsql set search_path = '' as $$
+-- As on hosted: runs with the caller's rights (an API role needs an INSERT policy on
+-- realtime.messages), sets realtime.topic for those policies, adds the message id to a payload
+-- without one, and a failed broadcast never aborts the caller's transaction.
+declare
+  message_id uuid := gen_random_uuid();
 begin
-  insert into realtime.messages (payload, event, topic, private, extension)
-  values (payload, event, topic, private, 'broadcast');
+  perform set_config('realtime.topic', topic, true);
+  insert into realtime.messages (id, payload, event, topic, private, extension)
+  values (message_id,
+          case when payload ? 'id' then payload else jsonb_set(payload, '{id}', to_jsonb(message_id)) end,
+          event, topic, private, 'broadcast');
   perform pg_notify('realtime_messages', topic);
 exception when others then
-  -- As on hosted: a failed broadcast never aborts the caller's transaction.
-  raise warning 'realtime.send failed: %', sqlerrm;
+  raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
 end
 $$;
 grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boolean)
@@ -113,6 +121,8 @@ do $$ begin
     create publication supabase_realtime;
   end if;
 end $$;
+-- As on hosted, postgres owns it, so migrations can `alter publication supabase_realtime add table`.
+alter publication supabase_realtime owner to postgres;
 
 -- Where the stack records applied migrations, as the Supabase CLI does.
 create schema if not exists supabase_migrations;

@@ -99,8 +99,10 @@ begin
   if content_type is null then
     headers := coalesce(headers, '{}'::jsonb) || '{"Content-Type": "application/json"}'::jsonb;
   end if;
-  if body is null then
-    raise exception 'body must not be null';
+  -- As pg_net 0.14: the body is JSON, so any other content type is refused; a null body is
+  -- queued as a request without a body.
+  if content_type <> 'application/json' then
+    raise exception 'Content-Type header must be "application/json"';
   end if;
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
   values ('POST', net._encode_url_with_params(url, params), headers,
@@ -143,20 +145,27 @@ begin
     end loop;
   end if;
   select * into rec from net._http_response where id = request_id;
-  if rec.id is null then
-    return ('PENDING', 'request is pending processing', null)::net.http_response_result;
-  end if;
-  if rec.error_msg is not null then
-    return ('ERROR', rec.error_msg, null)::net.http_response_result;
+  -- As pg_net 0.14: a pending request is indistinguishable from an unknown one (ERROR).
+  if rec.id is null or rec.error_msg is not null then
+    return ('ERROR', coalesce(rec.error_msg, 'request matching request_id not found'), null)
+      ::net.http_response_result;
   end if;
   return ('SUCCESS', 'ok', (rec.status_code, rec.headers, rec.content)::net.http_response)
     ::net.http_response_result;
 end
 $$;
 
+-- pg_net 0.14's public http_collect_response is deprecated and, as shipped, always fails after
+-- its notice (its body discards a SELECT result in PL/pgSQL); hosted projects behave so, hence
+-- here too. Use net._http_collect_response or read net._http_response.
 create function net.http_collect_response(request_id bigint, async bool default true)
-returns net.http_response_result language sql volatile parallel safe strict as $$
-  select net._http_collect_response(request_id, async)
+returns net.http_response_result language plpgsql volatile parallel safe strict as $$
+begin
+  raise notice 'The net.http_collect_response function is deprecated.';
+  raise exception 'query has no destination for result data'
+    using errcode = '42601',
+          hint = 'If you want to discard the results of a SELECT, use PERFORM instead.';
+end
 $$;
 
 grant usage on schema net to @extowner@, service_role;

@@ -62,7 +62,7 @@ $$;
 create function pgmq._queue_table(queue_name text) returns text
 language plpgsql stable as $$
 begin
-  if not exists (select 1 from pgmq.meta m where m.queue_name = lower(_queue_table.queue_name)) then
+  if not exists (select 1 from pgmq.meta m where lower(m.queue_name) = lower(_queue_table.queue_name)) then
     raise exception 'queue "%" does not exist', queue_name using errcode = '42P01';
   end if;
   return format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'));
@@ -100,7 +100,7 @@ begin
   execute format('create index if not exists %I on pgmq.%I (archived_at)',
     'archived_at_idx_' || queue_name, atable);
   insert into pgmq.meta (queue_name, is_partitioned, is_unlogged)
-  values (lower(queue_name), false, false)
+  values (queue_name, false, false)
   on conflict do nothing;
 end
 $$;
@@ -133,7 +133,7 @@ begin
   execute format('create index if not exists %I on pgmq.%I (archived_at)',
     'archived_at_idx_' || queue_name, atable);
   insert into pgmq.meta (queue_name, is_partitioned, is_unlogged)
-  values (lower(queue_name), false, true)
+  values (queue_name, false, true)
   on conflict do nothing;
 end
 $$;
@@ -150,16 +150,33 @@ begin
 end
 $$;
 
+-- Queue tables are not members of the extension here, so an archive is always "detached".
+create function pgmq.detach_archive(queue_name text) returns void
+language plpgsql as $$
+begin
+  perform pgmq._queue_table(queue_name);
+end
+$$;
+
+create function pgmq.convert_archive_partitioned(
+  table_name text, partition_interval text default '10000',
+  retention_interval text default '100000', leading_partition integer default 10
+) returns void language plpgsql as $$
+begin
+  raise exception 'pgmq.convert_archive_partitioned needs pg_partman, which this local stack does not have';
+end
+$$;
+
 create function pgmq.drop_queue(queue_name text) returns boolean
 language plpgsql as $$
 begin
-  if not exists (select 1 from pgmq.meta m where m.queue_name = lower(drop_queue.queue_name)) then
+  if not exists (select 1 from pgmq.meta m where lower(m.queue_name) = lower(drop_queue.queue_name)) then
     raise notice 'pgmq queue `%` does not exist', queue_name;
     return false;
   end if;
   execute format('drop table if exists pgmq.%I', pgmq.format_table_name(queue_name, 'q'));
   execute format('drop table if exists pgmq.%I', pgmq.format_table_name(queue_name, 'a'));
-  delete from pgmq.meta m where m.queue_name = lower(drop_queue.queue_name);
+  delete from pgmq.meta m where lower(m.queue_name) = lower(drop_queue.queue_name);
   return true;
 end
 $$;

@@ -1,9 +1,10 @@
 /** @module Entry point of the `sessions` Edge Function: read the environment, build, serve. */
 import { readFunctionConfig } from "../../../functions-shared/config.ts";
+import { createPool } from "../../../functions-shared/db/pool.ts";
 import { authDeps } from "../../../functions-shared/http/auth_deps.ts";
 import { createSessionsApp } from "../../../functions-shared/sessions/app.ts";
 
 const config = readFunctionConfig(Deno.env.toObject());
-const app = createSessionsApp({ auth: authDeps(config) });
+const app = createSessionsApp({ auth: authDeps(config), pool: createPool(config.dbUrl) });
 
 Deno.serve(app.fetch);

@@ -1,0 +1,134 @@
+/** @module Reading and writing sessions: the SQL of sql.ts run on behalf of a caller. */
+import type { Identity } from "../auth/identity.ts";
+import { firstRow, rows } from "../db/query.ts";
+import { asCaller } from "../db/scope.ts";
+import { inTransaction } from "../db/pool.ts";
+import type pg from "../db/pg.ts";
+import { type BuildEvent, type BuildEventRow, toBuildEvent } from "../events/build_event.ts";
+import { kickWorker, sendStep } from "../queue/messages.ts";
+import type { CreateSession, SessionOptions } from "./body.ts";
+import {
+  insertSession,
+  requestCancel,
+  selectEvents,
+  selectSession,
+  sessionByIdempotencyKey,
+} from "./sql.ts";
+
+/** The session as `GET /sessions/:id` returns it (a frozen shape). */
+export interface SessionView {
+  id: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+  template: "marketplace" | "saas";
+  vibeText: string;
+  options: SessionOptions;
+  environment: Record<string, unknown> | null;
+  outputs: Record<string, unknown> | null;
+  error?: string;
+}
+
+interface SessionRow {
+  id: string;
+  status: SessionView["status"];
+  template: SessionView["template"];
+  vibe_text: string;
+  options: SessionOptions;
+  environment: Record<string, unknown> | null;
+  outputs: Record<string, unknown> | null;
+  error: string | null;
+}
+
+function toView(r: SessionRow): SessionView {
+  return {
+    id: r.id,
+    status: r.status,
+    template: r.template,
+    vibeText: r.vibe_text,
+    options: r.options,
+    environment: r.environment,
+    outputs: r.outputs,
+    ...(r.error === null ? {} : { error: r.error }),
+  };
+}
+
+/** jsonb reorders keys, so options compare field by field. */
+function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
+  return a.enableAnalytics === b.enableAnalytics &&
+    a.enableDriftSentinel === b.enableDriftSentinel &&
+    a.environmentMode === b.environmentMode;
+}
+
+/** The first graph node: every build starts by ingesting the vibe. */
+export const FIRST_NODE = "ingest_vibe";
+
+export type CreateResult =
+  | { kind: "created"; id: string }
+  | { kind: "replayed"; id: string }
+  | { kind: "key_reused"; id: string };
+
+/**
+ * Creates a queued session, its first queue message and a kick of the worker in one
+ * transaction. With an idempotency key, a retry returns the first session's id.
+ */
+export function createSession(
+  pool: pg.Pool,
+  ownerId: string,
+  body: CreateSession,
+  idempotencyKey: string | null,
+): Promise<CreateResult> {
+  return inTransaction(pool, async (db) => {
+    const inserted = await firstRow<{ id: string }>(db, insertSession(ownerId, body, idempotencyKey));
+    if (inserted) {
+      await rows(db, sendStep({ sessionId: inserted.id, node: FIRST_NODE }));
+      await rows(db, kickWorker(inserted.id));
+      return { kind: "created", id: inserted.id };
+    }
+    const prior = await firstRow<
+      { id: string; template: string; vibe_text: string; options: SessionOptions }
+    >(db, sessionByIdempotencyKey(ownerId, idempotencyKey!));
+    if (!prior) throw new Error("Idempotent insert found no prior session");
+    const same = prior.template === body.template && prior.vibe_text === body.vibeText &&
+      sameOptions(prior.options, body.options);
+    return { kind: same ? "replayed" : "key_reused", id: prior.id };
+  });
+}
+
+/** The session if the caller may see it (RLS decides for users). */
+export function findSession(
+  pool: pg.Pool,
+  identity: Identity,
+  id: string,
+): Promise<SessionView | undefined> {
+  return asCaller(pool, identity, async (db) => {
+    const row = await firstRow<SessionRow>(db, selectSession(id));
+    return row && toView(row);
+  });
+}
+
+/** The session's events after `afterSeq`, in seq order, or undefined if it is not visible. */
+export function listEvents(
+  pool: pg.Pool,
+  identity: Identity,
+  id: string,
+  afterSeq: number,
+  limit: number,
+): Promise<BuildEvent[] | undefined> {
+  return asCaller(pool, identity, async (db) => {
+    if (!(await firstRow(db, selectSession(id)))) return undefined;
+    return (await rows<BuildEventRow>(db, selectEvents(id, afterSeq, limit))).map(toBuildEvent);
+  });
+}
+
+export type CancelResult = "not_found" | "finished" | "requested";
+
+/** Requests cancellation of a visible, unfinished session. */
+export async function cancelSession(
+  pool: pg.Pool,
+  identity: Identity,
+  id: string,
+): Promise<CancelResult> {
+  const visible = await findSession(pool, identity, id);
+  if (!visible) return "not_found";
+  const updated = await firstRow(pool, requestCancel(id));
+  return updated ? "requested" : "finished";
+}
