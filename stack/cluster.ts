@@ -101,16 +101,17 @@ export async function startCluster(port: number): Promise<void> {
         `or set VIBE_DB_PORT to a free port.`,
     );
   }
-  await run(`${PG_BIN}/pg_ctl`, [
-    "-D",
-    paths.pgdata,
-    "-l",
-    `${paths.logs}/postgres.log`,
-    "-w",
-    "-t",
-    "60",
-    "start",
-  ], asUser());
+  const log = `${paths.logs}/postgres.log`;
+  try {
+    await run(
+      `${PG_BIN}/pg_ctl`,
+      ["-D", paths.pgdata, "-l", log, "-w", "-t", "60", "start"],
+      asUser(),
+    );
+  } catch (e) {
+    const tail = (await Deno.readTextFile(log).catch(() => "")).trim().split("\n").slice(-10);
+    throw new Error(`${(e as Error).message}\n${log}:\n${tail.join("\n")}`);
+  }
   await waitFor(`PostgreSQL on port ${port}`, () => portOpen(port));
 }
 

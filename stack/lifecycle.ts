@@ -11,6 +11,7 @@ import {
 import { gatewayRunning, startGateway, stopGateway } from "./gateway_process.ts";
 import { ensureInstalled } from "./install.ts";
 import { applyMigrations } from "./migrate.ts";
+import { ensureParentProject } from "./platform/parent_project.ts";
 import { portOpen, waitFor } from "./process.ts";
 import { loadSecrets, roleKeys } from "./secrets.ts";
 import { paths, readSettings } from "./settings.ts";
@@ -82,6 +83,9 @@ export async function up(log: Log): Promise<StackStatus> {
   await withAdmin(settings.dbPort, "postgres", prepareDatabase);
   const applied = await applyMigrations(settings.dbPort, "postgres");
   if (applied.length > 0) log(`applied migrations ${applied.join(", ")}`);
+  if (await ensureParentProject(settings.dbPort, settings.parentProjectRef)) {
+    log(`created the parent project ${settings.parentProjectRef} (branches are made from it)`);
+  }
   const keys = await roleKeys(secrets.jwtSecret);
   await writeVaultSecrets(
     settings.dbPort,

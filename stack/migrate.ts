@@ -12,7 +12,7 @@ export interface MigrationFile {
 }
 
 /** Lists `<version>_<name>.sql` files in version order. */
-export function listMigrationFiles(dir = paths.migrationsDir): MigrationFile[] {
+export function listMigrationFiles(dir: string = paths.migrationsDir): MigrationFile[] {
   const files: MigrationFile[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     const m = entry.name.match(/^(\d+)_(.+)\.sql$/);

@@ -20,7 +20,9 @@ export function asCaller<T>(
         ? { ...identity.claims, role: "authenticated", sub: identity.userId }
         : { role: "anon" };
       await db.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(claims)]);
-      await db.query(`set local role ${identity.role === "authenticated" ? "authenticated" : "anon"}`);
+      await db.query(
+        `set local role ${identity.role === "authenticated" ? "authenticated" : "anon"}`,
+      );
     }
     return await fn(db);
   });

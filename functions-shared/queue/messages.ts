@@ -57,7 +57,8 @@ export function retryStepAfter(msgId: string, delaySeconds: number): Query {
 /** Wakes the worker after commit (pg_net), so the next step does not wait for the cron drain. */
 export function kickWorker(sessionId: string): Query {
   return {
-    text: "select private.call_function('worker', jsonb_build_object('sessionId', $1::text)) as request_id",
+    text:
+      "select private.call_function('worker', jsonb_build_object('sessionId', $1::text)) as request_id",
     values: [sessionId],
   };
 }

@@ -42,7 +42,8 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
     "/",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json({ error: `Request body must be at most ${MAX_BODY_BYTES} bytes` }, 413),
+      onError: (c) =>
+        c.json({ error: `Request body must be at most ${MAX_BODY_BYTES} bytes` }, 413),
     }),
     async (c) => {
       const identity = c.get("identity");
@@ -107,7 +108,9 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
     const id = sessionId(c.req.param("id"));
     const result = await cancelSession(deps.pool, identity, id);
     if (result === "not_found") throw notFound();
-    if (result === "finished") throw new HttpError(409, "Session already finished; nothing to cancel");
+    if (result === "finished") {
+      throw new HttpError(409, "Session already finished; nothing to cancel");
+    }
     return c.json({ sessionId: id, cancelRequested: true }, 202);
   });
 

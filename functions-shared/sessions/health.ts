@@ -33,7 +33,13 @@ export interface HealthReport {
   schema: { missingTables: string[]; missingFunctions: string[] };
   rls: { disabledOn: string[] };
   queue: { depth: number; oldestMessageAgeSeconds: number | null } | null;
-  cron: { job: string; schedule: string; active: boolean; lastRun: string | null; lastStatus: string | null }[];
+  cron: {
+    job: string;
+    schedule: string;
+    active: boolean;
+    lastRun: string | null;
+    lastStatus: string | null;
+  }[];
   worker: { lastHeartbeat: string | null; lastNode: string | null; lastOutcome: string | null };
   problems: string[];
 }

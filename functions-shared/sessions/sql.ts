@@ -12,7 +12,8 @@ export function insertSession(
   idempotencyKey: string | null,
 ): Query {
   return {
-    text: `insert into public.build_sessions (owner_id, template, vibe_text, options, idempotency_key)
+    text:
+      `insert into public.build_sessions (owner_id, template, vibe_text, options, idempotency_key)
            values ($1, $2, $3, $4::jsonb, $5)
            on conflict (owner_id, idempotency_key) do nothing
            returning id`,
@@ -30,7 +31,10 @@ export function sessionByIdempotencyKey(ownerId: string, key: string): Query {
 }
 
 export function selectSession(id: string): Query {
-  return { text: `select ${SESSION_COLUMNS} from public.build_sessions where id = $1`, values: [id] };
+  return {
+    text: `select ${SESSION_COLUMNS} from public.build_sessions where id = $1`,
+    values: [id],
+  };
 }
 
 export function selectEvents(sessionId: string, afterSeq: number, limit: number): Query {

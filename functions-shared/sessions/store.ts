@@ -77,7 +77,10 @@ export function createSession(
   idempotencyKey: string | null,
 ): Promise<CreateResult> {
   return inTransaction(pool, async (db) => {
-    const inserted = await firstRow<{ id: string }>(db, insertSession(ownerId, body, idempotencyKey));
+    const inserted = await firstRow<{ id: string }>(
+      db,
+      insertSession(ownerId, body, idempotencyKey),
+    );
     if (inserted) {
       await rows(db, sendStep({ sessionId: inserted.id, node: FIRST_NODE }));
       await rows(db, kickWorker(inserted.id));

@@ -1,7 +1,9 @@
 /**
  * @module The local gateway's routes: `/functions/v1/<name>` for the control-plane functions,
- * admin endpoints for tests (`/_stack/...`), and health.
+ * `/env/<ref>/functions/v1/<slug>` for functions deployed into environments, `/mcp` for the
+ * Supabase MCP server, admin endpoints for tests (`/_stack/...`), and health.
  */
+import type { EnvironmentFunctionHost } from "./environment_functions.ts";
 import { hasServiceKey, rejectWithoutJwt } from "./function_auth.ts";
 import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
 
@@ -19,7 +21,15 @@ export interface GatewayDeps {
   serviceRoleKey: string;
   supervisor: FunctionSupervisor;
   functions: ControlPlaneFunctions;
+  /** Functions deployed into environments (absent: `/env/...` answers 404). */
+  environments?: EnvironmentFunctionHost;
+  /** The MCP endpoint (absent: `/mcp` answers 404). */
+  mcp?: { fetch(req: Request): Promise<Response> };
+  /** The Realtime server, `/realtime/v1/*` (absent: 404). */
+  realtime?: { handle(req: Request): Promise<Response> };
 }
+
+const NOT_FOUND = { code: "NOT_FOUND", message: "Requested function was not found" };
 
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -41,6 +51,8 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
       return Response.json({ ok: true, functions: deps.supervisor.running() });
     }
 
+    if (deps.realtime && path.startsWith("/realtime/v1/")) return deps.realtime.handle(req);
+
     const admin = path.match(/^\/_stack\/functions\/([a-z0-9_-]+)\/(kill|env)$/);
     if (admin) {
       if (!hasServiceKey(req, deps.serviceRoleKey)) {
@@ -56,13 +68,37 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
       return Response.json({ ok: true });
     }
 
+    if (path === "/mcp" && deps.mcp) return deps.mcp.fetch(req);
+
+    const envFn = path.match(/^\/env\/([a-z][a-z0-9_]*)\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/);
+    if (envFn && deps.environments) {
+      const [, ref, slug, rest] = envFn as unknown as [string, string, string, string | undefined];
+      const resolved = await deps.environments.resolve(ref, slug);
+      if (!resolved) return Response.json(NOT_FOUND, { status: 404 });
+      if (resolved.paused) {
+        return Response.json({ code: "PROJECT_PAUSED", message: "Project is paused" }, {
+          status: 503,
+        });
+      }
+      if (resolved.verifyJwt) {
+        const rejected = await rejectWithoutJwt(req, resolved.jwtSecret);
+        if (rejected) return rejected;
+      }
+      const body = await bufferedBody(req);
+      if (body instanceof Response) return body;
+      return deps.supervisor.forward(
+        resolved.spec,
+        req,
+        body,
+        `/${slug}${rest ?? ""}${url.search}`,
+      );
+    }
+
     const fn = path.match(/^\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/);
     if (fn) {
       const name = fn[1]!;
       if (!deps.functions.names().includes(name)) {
-        return Response.json({ code: "NOT_FOUND", message: "Requested function was not found" }, {
-          status: 404,
-        });
+        return Response.json(NOT_FOUND, { status: 404 });
       }
       if (deps.functions.verifyJwt(name)) {
         const rejected = await rejectWithoutJwt(req, deps.jwtSecret);

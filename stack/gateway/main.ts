@@ -1,15 +1,22 @@
 /**
  * @module The local gateway daemon (port 54321): serves the control-plane Edge Functions, each
- * in its own subprocess with the environment hosted Supabase gives it, and performs pg_net
- * requests after commit. Started by `deno task stack up`.
+ * in its own subprocess with the environment hosted Supabase gives it, the functions deployed
+ * into environments (`/env/<ref>/functions/v1/<slug>`), the Supabase MCP server with the local
+ * platform (`/mcp`), and performs pg_net requests after commit. Started by `deno task stack up`.
  */
 import pg from "../../functions-shared/db/pg.ts";
+import { redact } from "../../functions-shared/redact.ts";
 import { SUPERUSER } from "../cluster.ts";
+import { createLocalPlatform } from "../platform/index.ts";
+import { registryPool } from "../platform/registry.ts";
 import { loadSecrets, roleKeys } from "../secrets.ts";
 import { paths, readSettings } from "../settings.ts";
 import { createGateway } from "./app.ts";
 import { controlPlaneFunctions } from "./control_plane_functions.ts";
+import { environmentFunctionHost } from "./environment_functions.ts";
+import { mcpEndpoint } from "./mcp_endpoint.ts";
 import { PgNetRunner } from "./pg_net_runner.ts";
+import { createRealtime } from "./realtime/server.ts";
 import { FunctionSupervisor } from "./supervisor.ts";
 
 const settings = readSettings();
@@ -17,10 +24,15 @@ const secrets = await loadSecrets();
 const keys = await roleKeys(secrets.jwtSecret);
 const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
+// Function output is logged redacted: a function printing a key or a password leaks nothing.
+const logSecrets = [secrets.jwtSecret, keys.serviceRoleKey];
 const supervisor = new FunctionSupervisor((key, stream, line) => {
   const out = stream === "stderr" ? console.error : console.log;
-  out(`[${key}] ${line}`);
+  out(redact(`[${key}] ${line}`, { secrets: logSecrets }));
 });
+
+const platform = createLocalPlatform({ dbPort: settings.dbPort, apiUrl });
+const mcp = mcpEndpoint({ platform, serviceRoleKey: keys.serviceRoleKey });
 
 const functions = controlPlaneFunctions({
   functionsDir: paths.functionsDir,
@@ -35,7 +47,19 @@ const functions = controlPlaneFunctions({
       `postgresql://postgres:${secrets.dbPassword}@127.0.0.1:${settings.dbPort}/postgres`,
     VIBE_JWT_SECRET: secrets.jwtSecret,
     SB_REGION: "local",
+    // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
+    VIBE_MCP_URL: `${apiUrl}/mcp`,
   },
+});
+
+const registry = registryPool(settings.dbPort);
+const environments = environmentFunctionHost({
+  registry,
+  supervisor,
+  deployedDir: paths.deployedDir,
+  apiUrl,
+  dbPort: settings.dbPort,
+  dbPassword: secrets.dbPassword,
 });
 
 const pgNet = new PgNetRunner(async (database) => {
@@ -50,6 +74,12 @@ const pgNet = new PgNetRunner(async (database) => {
 });
 await pgNet.start();
 
+const realtime = createRealtime({
+  jwtSecret: secrets.jwtSecret,
+  database: { host: paths.socketDir, port: settings.dbPort, user: SUPERUSER, database: "postgres" },
+});
+await realtime.start();
+
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: settings.apiPort, onListen: () => {} },
   createGateway({
@@ -57,12 +87,19 @@ const server = Deno.serve(
     serviceRoleKey: keys.serviceRoleKey,
     supervisor,
     functions,
+    environments,
+    mcp,
+    realtime,
   }),
 );
 console.log(`gateway listening on ${apiUrl}`);
 
 async function shutdown() {
   supervisor.stopAll();
+  await mcp.close();
+  await platform.close();
+  await registry.end();
+  await realtime.stop();
   await pgNet.stop();
   await server.shutdown();
   Deno.exit(0);

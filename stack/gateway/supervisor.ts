@@ -13,6 +13,8 @@ export interface FunctionSpec {
   cwd: string;
   /** The environment the function sees, and nothing else. */
   env: Record<string, string>;
+  /** Extra `deno run` flags (e.g. `--no-config`, `--config=…` for deployed functions). */
+  denoArgs?: string[];
 }
 
 interface Running {
@@ -61,7 +63,7 @@ export class FunctionSupervisor {
       if (v !== undefined) passthrough[name] = v;
     }
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", HOST, spec.entry],
+      args: ["run", "-A", "--quiet", ...(spec.denoArgs ?? []), HOST, spec.entry],
       cwd: spec.cwd,
       clearEnv: true,
       env: { ...passthrough, NO_COLOR: "1", ...spec.env },

@@ -50,8 +50,18 @@ Deno.test("POST /sessions rejects bad input with field-level 4xx and writes noth
     ["unknown template", JSON.stringify({ ...VALID, template: "crm" }), 400, "template"],
     ["empty vibe", JSON.stringify({ ...VALID, vibeText: "   " }), 400, "vibeText"],
     ["vibe too long", JSON.stringify({ ...VALID, vibeText: "a".repeat(20_001) }), 400, "vibeText"],
-    ["bad option", JSON.stringify({ ...VALID, options: { environmentMode: "cluster" } }), 400, "options.environmentMode"],
-    ["option type", JSON.stringify({ ...VALID, options: { enableAnalytics: "yes" } }), 400, "options.enableAnalytics"],
+    [
+      "bad option",
+      JSON.stringify({ ...VALID, options: { environmentMode: "cluster" } }),
+      400,
+      "options.environmentMode",
+    ],
+    [
+      "option type",
+      JSON.stringify({ ...VALID, options: { enableAnalytics: "yes" } }),
+      400,
+      "options.enableAnalytics",
+    ],
     ["unknown field", JSON.stringify({ ...VALID, owner: "me" }), 400, "owner"],
     ["body over 64 KB", JSON.stringify({ ...VALID, vibeText: "a".repeat(70_000) }), 413, null],
   ];
@@ -60,7 +70,12 @@ Deno.test("POST /sessions rejects bad input with field-level 4xx and writes noth
     const json = await res.json();
     assert.equal(res.status, status, `${name}: ${JSON.stringify(json)}`);
     assert.equal(typeof json.error, "string", `${name}: has an error message`);
-    if (field) assert.ok(json.details?.[field]?.length, `${name}: reports ${field} (${JSON.stringify(json)})`);
+    if (field) {
+      assert.ok(
+        json.details?.[field]?.length,
+        `${name}: reports ${field} (${JSON.stringify(json)})`,
+      );
+    }
   }
   const badKey = await post(JSON.stringify(VALID), user.token, { "idempotency-key": "a b" });
   assert.equal(badKey.status, 400);
@@ -96,7 +111,10 @@ Deno.test("auth: anon and missing tokens get 401, other users 404, service role 
     assert.equal(asAdmin.status, 200, `${path} as service role`);
     await asAdmin.body?.cancel();
   }
-  const bobCancel = await callFunction(`sessions/${id}/cancel`, { method: "POST", token: bob.token });
+  const bobCancel = await callFunction(`sessions/${id}/cancel`, {
+    method: "POST",
+    token: bob.token,
+  });
   assert.equal(bobCancel.status, 404, "another user cannot cancel");
   await bobCancel.body?.cancel();
   const missing = await callFunction(`sessions/${crypto.randomUUID()}`, { token: alice.token });
@@ -138,7 +156,10 @@ Deno.test("Idempotency-Key returns the same session on retry and refuses a diffe
   await other.body?.cancel();
   assert.equal(await sessionCount(user.id), 1);
   // Stop the build this started.
-  const cancel = await callFunction(`sessions/${sessionId}/cancel`, { method: "POST", token: user.token });
+  const cancel = await callFunction(`sessions/${sessionId}/cancel`, {
+    method: "POST",
+    token: user.token,
+  });
   assert.ok([202, 409].includes(cancel.status));
   await cancel.body?.cancel();
 });
@@ -149,7 +170,9 @@ Deno.test("POST /sessions stores the session, its first queue message and a kick
   assert.equal(res.status, 201);
   const { sessionId } = await res.json();
   await withClient(async (c) => {
-    const row = await c.query("select status, owner_id from public.build_sessions where id = $1", [sessionId]);
+    const row = await c.query("select status, owner_id from public.build_sessions where id = $1", [
+      sessionId,
+    ]);
     assert.equal(row.rows[0]?.owner_id, user.id);
     const queued = await c.query(
       `select 1 from pgmq.q_build_steps where message ->> 'sessionId' = $1
@@ -159,7 +182,10 @@ Deno.test("POST /sessions stores the session, its first queue message and a kick
     );
     assert.ok((queued.rowCount ?? 0) >= 1, "the first step was queued (or already ran)");
   });
-  const cancel = await callFunction(`sessions/${sessionId}/cancel`, { method: "POST", token: user.token });
+  const cancel = await callFunction(`sessions/${sessionId}/cancel`, {
+    method: "POST",
+    token: user.token,
+  });
   assert.ok([202, 409].includes(cancel.status));
   await cancel.body?.cancel();
 });
@@ -168,21 +194,33 @@ Deno.test("events come back in seq order, incrementally with ?after", async () =
   const user = await newUser("events");
   const id = await insertSession(user.id, "running");
   await withClient((c) =>
-    c.query("select private.append_build_events($1, $2::jsonb)", [id, JSON.stringify(
-      ["a", "b", "c", "d"].map((k) => ({
-        node: "test",
-        key: k,
-        type: "table_created",
-        message: `table ${k}`,
-        payload: { table: k },
-      })),
-    )])
+    c.query("select private.append_build_events($1, $2::jsonb)", [
+      id,
+      JSON.stringify(
+        ["a", "b", "c", "d"].map((k) => ({
+          node: "test",
+          key: k,
+          type: "table_created",
+          message: `table ${k}`,
+          payload: { table: k },
+        })),
+      ),
+    ])
   );
   const all = await (await callFunction(`sessions/${id}/events`, { token: user.token })).json();
   assert.deepEqual(all.map((e: { seq: number }) => e.seq), [1, 2, 3, 4]);
-  assert.deepEqual(Object.keys(all[0]).sort(), ["id", "message", "payload", "seq", "sessionId", "ts", "type"]);
+  assert.deepEqual(Object.keys(all[0]).sort(), [
+    "id",
+    "message",
+    "payload",
+    "seq",
+    "sessionId",
+    "ts",
+    "type",
+  ]);
   assert.equal(all[0].sessionId, id);
-  const later = await (await callFunction(`sessions/${id}/events?after=2`, { token: user.token })).json();
+  const later = await (await callFunction(`sessions/${id}/events?after=2`, { token: user.token }))
+    .json();
   assert.deepEqual(later.map((e: { payload: { table: string } }) => e.payload.table), ["c", "d"]);
   const bad = await callFunction(`sessions/${id}/events?after=-1`, { token: user.token });
   assert.equal(bad.status, 400);
@@ -192,7 +230,10 @@ Deno.test("events come back in seq order, incrementally with ?after", async () =
 Deno.test("cancel: 202 for an unfinished build, 409 once it has finished", async () => {
   const user = await newUser("cancel");
   const queued = await insertSession(user.id, "queued");
-  const res = await callFunction(`sessions/${queued}/cancel`, { method: "POST", token: user.token });
+  const res = await callFunction(`sessions/${queued}/cancel`, {
+    method: "POST",
+    token: user.token,
+  });
   assert.equal(res.status, 202);
   assert.deepEqual(await res.json(), { sessionId: queued, cancelRequested: true });
   const done = await insertSession(user.id, "succeeded");

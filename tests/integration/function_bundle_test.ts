@@ -42,6 +42,7 @@ Deno.test("each function bundles into one self-contained file that serves /healt
           SUPABASE_SERVICE_ROLE_KEY: s.SERVICE_ROLE_KEY,
           SUPABASE_DB_URL: s.DB_URL,
           VIBE_JWT_SECRET: (await loadSecrets()).jwtSecret,
+          VIBE_MCP_URL: s.MCP_URL,
         },
       });
       const res = await fetch(`http://127.0.0.1:${port}/${fn}/health`, {

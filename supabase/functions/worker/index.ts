@@ -1,9 +1,23 @@
 /** @module Entry point of the `worker` Edge Function: read the environment, build, serve. */
 import { readFunctionConfig } from "../../../functions-shared/config.ts";
+import { createPool } from "../../../functions-shared/db/pool.ts";
+import { bundledEnvironmentFunctions } from "../../../functions-shared/env_functions/bundled_functions.ts";
 import { authDeps } from "../../../functions-shared/http/auth_deps.ts";
 import { createWorkerApp } from "../../../functions-shared/worker/app.ts";
+import {
+  createPipelineFactory,
+  readPipelineConfig,
+} from "../../../functions-shared/worker/pipeline.ts";
+import { readWorkerSettings } from "../../../functions-shared/worker/settings.ts";
 
-const config = readFunctionConfig(Deno.env.toObject());
-const app = createWorkerApp({ auth: authDeps(config) });
+const env = Deno.env.toObject();
+const config = readFunctionConfig(env);
+const app = createWorkerApp({
+  auth: authDeps(config),
+  pool: createPool(config.dbUrl),
+  settings: readWorkerSettings(env),
+  pipeline: createPipelineFactory(readPipelineConfig(env), bundledEnvironmentFunctions),
+  crash: () => Deno.exit(137),
+});
 
 Deno.serve(app.fetch);

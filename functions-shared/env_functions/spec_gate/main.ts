@@ -1,0 +1,65 @@
+/**
+ * @module `spec_gate`, deployed into an environment: POST a migration's SQL and learn whether
+ * applying it would break the contract — row-level security disabled, a required table or
+ * policy dropped, a grant to anon widened — with the reasons. The migration runs inside a
+ * transaction that is always rolled back; only the environment's service role may call it.
+ */
+import pg from "../../db/pg.ts";
+import { introspect } from "../../drift/introspect.ts";
+import { pgRunner } from "../../drift/sql_runner.ts";
+import { verify } from "../../drift/verify.ts";
+import { forbidden, isServiceRole } from "../caller.ts";
+import { parseEmbeddedContract } from "../embedded_contract.ts";
+import { breakingFindings } from "./breaking.ts";
+
+const CONTRACT = parseEmbeddedContract("__VIBE_ENVIRONMENT_CONTRACT__");
+const MAX_SQL = 256 * 1024;
+
+async function readSql(req: Request): Promise<string | Response> {
+  const text = await req.text();
+  if (text.length > MAX_SQL) {
+    return Response.json({ error: `SQL must be at most ${MAX_SQL} bytes` }, { status: 413 });
+  }
+  if ((req.headers.get("content-type") ?? "").includes("application/json")) {
+    try {
+      const body = JSON.parse(text) as { sql?: unknown };
+      if (typeof body.sql === "string" && body.sql.trim()) return body.sql;
+    } catch { /* fall through */ }
+    return Response.json({ error: 'Send { "sql": "<migration>" }' }, { status: 400 });
+  }
+  return text.trim() ? text : Response.json({ error: "Send the migration's SQL" }, { status: 400 });
+}
+
+Deno.serve(async (req) => {
+  if (req.method !== "POST") return Response.json({ error: "Use POST" }, { status: 405 });
+  const env = Deno.env.toObject();
+  if (!isServiceRole(req, env)) return forbidden();
+  const sql = await readSql(req);
+  if (sql instanceof Response) return sql;
+
+  const client = new pg.Client({ connectionString: env.SUPABASE_DB_URL });
+  await client.connect();
+  try {
+    await client.query("begin");
+    await client.query("set local statement_timeout = '30s'");
+    const runner = pgRunner(client);
+    const before = verify(CONTRACT.model, (await introspect(runner)).model);
+    try {
+      await client.query("savepoint migration");
+      await client.query(sql);
+    } catch (e) {
+      return Response.json({
+        allowed: false,
+        reasons: [`The migration fails: ${(e as Error).message}`],
+      });
+    }
+    const after = verify(CONTRACT.model, (await introspect(runner)).model);
+    const reasons = breakingFindings(before.findings, after.findings).map((f) =>
+      `${f.issue} (${f.resource})`
+    );
+    return Response.json({ allowed: reasons.length === 0, reasons });
+  } finally {
+    await client.query("rollback").catch(() => {});
+    await client.end();
+  }
+});

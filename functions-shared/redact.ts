@@ -1,0 +1,153 @@
+/**
+ * @module Secret redaction: the one function every tool-call record, build event and log line
+ * passes through before it is written. Secrets become `[redacted]`, recursively through
+ * objects, arrays and strings; everything else is returned unchanged.
+ */
+
+/** What a redacted secret is replaced with. */
+export const REDACTED = "[redacted]";
+
+/** Options for {@link redact}. */
+export interface RedactOptions {
+  /**
+   * Secret values with no recognisable shape (a JWT secret, a database password) to remove
+   * wherever they occur. Values shorter than 8 characters are ignored: too short to be a secret
+   * and too likely to occur in ordinary text.
+   */
+  secrets?: readonly string[];
+}
+
+/** base64url JSON objects begin with `eyJ` (`{"`); a JWT is three such dot-separated parts. */
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+/** Supabase API keys (`sb_publishable_…`, `sb_secret_…`, other `sb_<kind>_…` keys). */
+const SB_KEY = /sb_(?:publishable|secret)_[A-Za-z0-9_-]{6,}/g;
+const SB_OTHER_KEY = /sb_[a-z]+_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}/g;
+/** Supabase personal access and OAuth tokens (`sbp_…`, `sbp_oauth_…`). */
+const SBP_TOKEN = /sbp_[A-Za-z0-9_]{8,}/g;
+/** The password in a URL's user info: `scheme://user:password@host`. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]*:)([^\s@/'"`]+)@/gi;
+/** The password in a key/value connection string: `host=… password=…`. */
+const DSN_PASSWORD = /(\bpassword=)('[^']*'|"[^"]*"|[^\s'"`;&]+)/gi;
+/** Credentials after an HTTP authorization scheme (`Authorization: Bearer …`, `Basic …`). */
+const AUTH_SCHEME = /(\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)\s+)([A-Za-z0-9._~+/-]{8,}=*)/g;
+/** `apikey: …` / `Authorization: …` header lines whose value is not caught above. */
+const HEADER_LINE =
+  /(\b(?:apikey|x-api-key|authorization)["']?\s*:\s*["']?)(?!bearer\b|basic\b)([A-Za-z0-9._~+/-]{16,}=*)/gi;
+
+/** Words that make a property name sensitive on their own. */
+const SENSITIVE_WORDS = new Set([
+  "password",
+  "passwd",
+  "pwd",
+  "pass",
+  "passphrase",
+  "secret",
+  "secrets",
+  "token",
+  "apikey",
+  "authorization",
+  "cookie",
+  "credential",
+  "credentials",
+]);
+/** Words that make a property name sensitive when it also has the word `key`. */
+const KEY_QUALIFIERS = new Set([
+  "api",
+  "anon",
+  "service",
+  "role",
+  "publishable",
+  "private",
+  "access",
+  "signing",
+  "encryption",
+  "master",
+  "session",
+]);
+
+/** Splits `serviceRoleKey`, `SUPABASE_SERVICE_ROLE_KEY`, `x-api-key` into lowercase words. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** True when a property with this name holds a secret (password, token, API key …). */
+export function isSensitiveKey(name: string): boolean {
+  const w = words(name);
+  if (w.some((x) => SENSITIVE_WORDS.has(x))) return true;
+  return w.includes("key") && w.some((x) => KEY_QUALIFIERS.has(x));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function redactText(text: string, known: RegExp | undefined): string {
+  let out = text;
+  if (known) out = out.replace(known, REDACTED);
+  // Secrets found by their context go first: a token pattern could otherwise swallow the
+  // context (`sb_secret_…postgresql://u:pw@…` would lose its scheme before its password).
+  return out
+    .replace(URL_PASSWORD, `$1${REDACTED}@`)
+    .replace(DSN_PASSWORD, `$1${REDACTED}`)
+    .replace(AUTH_SCHEME, `$1${REDACTED}`)
+    .replace(HEADER_LINE, `$1${REDACTED}`)
+    .replace(JWT, REDACTED)
+    .replace(SB_KEY, REDACTED)
+    .replace(SB_OTHER_KEY, REDACTED)
+    .replace(SBP_TOKEN, REDACTED);
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function walk(value: unknown, known: RegExp | undefined, seen: WeakSet<object>): unknown {
+  if (typeof value === "string") return redactText(value, known);
+  if (value === null || typeof value !== "object") return value;
+  if (seen.has(value)) return "[circular]";
+  if (Array.isArray(value)) {
+    seen.add(value);
+    const out = value.map((v) => walk(v, known, seen));
+    seen.delete(value);
+    return out;
+  }
+  if (value instanceof Error) {
+    return { name: value.name, message: redactText(value.message, known) };
+  }
+  if (!isPlainObject(value)) return value;
+  seen.add(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const sensitive = isSensitiveKey(k) && v !== null && v !== undefined &&
+      typeof v !== "boolean" && typeof v !== "number";
+    out[k] = sensitive ? REDACTED : walk(v, known, seen);
+  }
+  seen.delete(value);
+  return out;
+}
+
+/**
+ * Returns a copy of `value` with every secret replaced by `[redacted]`: JWTs (anon and
+ * service-role keys included), `sb_publishable_`/`sb_secret_` keys, `sbp_` tokens, passwords in
+ * connection strings, credentials after `Bearer`/`Basic`, the values of properties named like a
+ * secret (`password`, `secret`, `token`, `apikey`, `service_role_key`, `authorization` …) and
+ * the `secrets` given. Strings, arrays and plain objects are walked recursively; numbers,
+ * booleans and other objects are returned as they are. The input is never modified.
+ */
+export function redact(value: string, options?: RedactOptions): string;
+export function redact<T>(value: T, options?: RedactOptions): T;
+export function redact(value: unknown, options: RedactOptions = {}): unknown {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
+  const known = secrets.length
+    ? new RegExp(
+      secrets.sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"),
+      "g",
+    )
+    : undefined;
+  return walk(value, known, new WeakSet());
+}

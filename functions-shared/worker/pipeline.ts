@@ -1,0 +1,132 @@
+/**
+ * @module Builds the providers of one build step from the worker's configuration: the planner,
+ * the embedder, the Provisioner over the Supabase MCP server (the stack's `/mcp` locally, the
+ * server in-process with the Management API platform on hosted), and the functions deployed
+ * into environments. The MCP connection opens only when a step provisions, and closes with it.
+ */
+import { createSupabaseApiPlatform } from "@supabase/mcp-server-supabase/platform/api";
+import { z } from "zod";
+import { selectEmbedder } from "../embed/select_embedder.ts";
+import type { EnvironmentFunctions } from "../env_functions/source.ts";
+import type { PipelineDeps, PipelineSettings } from "../graph/context.ts";
+import { connectMcp, type McpConnectOptions } from "../mcp/connect.ts";
+import { createMcpProvisioner } from "../mcp/mcp_provisioner.ts";
+import type { Provisioner } from "../mcp/provisioner.ts";
+import type { McpToolClient } from "../mcp/types.ts";
+import { type OpenAISettings, openAISettingsFrom } from "../openai/settings.ts";
+import { selectPlanner } from "../plan/planner.ts";
+
+/** Where provisioning goes: the stack's MCP endpoint, or the hosted Management API. */
+export type McpTarget =
+  | { kind: "remote"; url: string; bearer: string }
+  | { kind: "hosted"; accessToken: string; apiUrl?: string };
+
+export interface PipelineConfig {
+  mcp: McpTarget;
+  settings: PipelineSettings;
+  openai: OpenAISettings;
+  /** Values to redact from tool-call records in addition to the built-in patterns. */
+  secrets: string[];
+}
+
+const envSchema = z.object({
+  SUPABASE_URL: z.url(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "is required (hosted Supabase sets it)"),
+  VIBE_MCP_URL: z.url().optional(),
+  SUPABASE_ACCESS_TOKEN: z.string().min(1).optional(),
+  SUPABASE_API_URL: z.url().optional(),
+  VIBE_PARENT_PROJECT_REF: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  VIBE_ORGANIZATION_ID: z.string().min(1).optional(),
+  VIBE_REPORT_TOKEN_SECRET: z.string().min(32).optional(),
+});
+
+export function readPipelineConfig(env: Record<string, string | undefined>): PipelineConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    throw new Error(`Cannot start the worker: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  let mcp: McpTarget;
+  if (e.VIBE_MCP_URL) {
+    mcp = { kind: "remote", url: e.VIBE_MCP_URL, bearer: e.SUPABASE_SERVICE_ROLE_KEY };
+  } else if (e.SUPABASE_ACCESS_TOKEN) {
+    mcp = {
+      kind: "hosted",
+      accessToken: e.SUPABASE_ACCESS_TOKEN,
+      ...(e.SUPABASE_API_URL ? { apiUrl: e.SUPABASE_API_URL } : {}),
+    };
+  } else {
+    throw new Error(
+      "Cannot start the worker: provisioning needs SUPABASE_ACCESS_TOKEN (a personal access " +
+        "token: `supabase secrets set SUPABASE_ACCESS_TOKEN=sbp_…`) or VIBE_MCP_URL (an MCP server).",
+    );
+  }
+  return {
+    mcp,
+    settings: {
+      parentProjectRef: e.VIBE_PARENT_PROJECT_REF ?? "main",
+      ...(e.VIBE_ORGANIZATION_ID ? { organizationId: e.VIBE_ORGANIZATION_ID } : {}),
+      controlPlaneUrl: e.SUPABASE_URL.replace(/\/$/, ""),
+      reportTokenKey: e.VIBE_REPORT_TOKEN_SECRET ?? e.SUPABASE_SERVICE_ROLE_KEY,
+    },
+    openai: openAISettingsFrom(env),
+    secrets: [
+      e.SUPABASE_SERVICE_ROLE_KEY,
+      ...(e.SUPABASE_ACCESS_TOKEN ? [e.SUPABASE_ACCESS_TOKEN] : []),
+    ],
+  };
+}
+
+function connectOptions(config: PipelineConfig): McpConnectOptions {
+  const m = config.mcp;
+  if (m.kind === "remote") return { url: m.url, bearer: m.bearer, secrets: config.secrets };
+  return {
+    platform: createSupabaseApiPlatform({
+      accessToken: m.accessToken,
+      ...(m.apiUrl ? { apiUrl: m.apiUrl } : {}),
+    }),
+    secrets: config.secrets,
+  };
+}
+
+/** A Provisioner that connects on first use; `close` ends the connection if one was made. */
+function lazyProvisioner(connect: () => Promise<McpToolClient>) {
+  let client: Promise<McpToolClient> | undefined;
+  let provisioner: Promise<Provisioner> | undefined;
+  const get = () => provisioner ??= (client = connect()).then((c) => createMcpProvisioner(c));
+  const lazy: Provisioner = {
+    ensureEnvironment: async (opts) => (await get()).ensureEnvironment(opts),
+    applyMigration: async (ref, name, sql) => (await get()).applyMigration(ref, name, sql),
+    deployFunction: async (ref, opts) => (await get()).deployFunction(ref, opts),
+    executeSql: async <T>(ref: string, query: string) => (await get()).executeSql<T>(ref, query),
+  };
+  return {
+    provisioner: lazy,
+    close: async () => {
+      if (client) await (await client).close();
+    },
+  };
+}
+
+/** One step's providers, disposed when the step ends. */
+export type StepPipeline = PipelineDeps & { dispose(): Promise<void> };
+
+export function createPipelineFactory(
+  config: PipelineConfig,
+  environmentFunctions: EnvironmentFunctions,
+): () => Promise<StepPipeline> {
+  const planner = selectPlanner({ openai: config.openai });
+  const embedder = selectEmbedder({ openai: config.openai });
+  return () => {
+    const { provisioner, close } = lazyProvisioner(() => connectMcp(connectOptions(config)));
+    return Promise.resolve({
+      planner,
+      embedder,
+      provisioner,
+      environmentFunctions,
+      settings: config.settings,
+      dispose: close,
+    });
+  };
+}

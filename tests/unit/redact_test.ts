@@ -1,0 +1,311 @@
+/** @module Redaction, property-tested: secrets embedded anywhere in generated nested values
+ * never survive; values without secrets come back unchanged. Seeded, so failures reproduce. */
+import assert from "node:assert/strict";
+import { isSensitiveKey, redact, REDACTED } from "../../functions-shared/redact.ts";
+
+/** mulberry32: a small seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Gen {
+  constructor(readonly next: () => number) {}
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+  chars(alphabet: string, min: number, max: number): string {
+    const n = min + this.int(max - min + 1);
+    let s = "";
+    for (let i = 0; i < n; i++) s += alphabet[this.int(alphabet.length)];
+    return s;
+  }
+}
+
+const LOWER = "abcdefghijklmnopqrstuvwxyz";
+const ALNUM = `${LOWER}${LOWER.toUpperCase()}0123456789`;
+const B64URL = `${ALNUM}-_`;
+/** Ordinary words, SQL and code: nothing here looks like a secret. */
+const WORDS = [
+  "select",
+  "from",
+  "public.listings",
+  "create table",
+  "owner_id uuid",
+  "price numeric",
+  "where id = $1",
+  "insert into bids",
+  "Deno.serve",
+  "return Response.json(data)",
+  "http://127.0.0.1:54321/env/abc/functions/v1/drift_check",
+  "postgresql://127.0.0.1:54322/postgres",
+  "policy",
+  "auth.uid()",
+  "verify_jwt",
+  "sb_region",
+  "the bearer of news",
+  "marketplace",
+  "🚀 émoji ünïcode",
+  "line\nbreak",
+  "tab\tseparated",
+  '{"json": [1, 2]}',
+  "a=b&c=d",
+];
+const SAFE_KEYS = [
+  "name",
+  "query",
+  "project_id",
+  "files",
+  "content",
+  "entrypoint_path",
+  "verify_jwt",
+  "rows",
+  "items",
+  "table",
+  "columns",
+  "options",
+  "url",
+  "status",
+];
+
+function safeString(g: Gen): string {
+  const parts: string[] = [];
+  const n = g.int(5);
+  for (let i = 0; i < n; i++) parts.push(g.pick(WORDS));
+  return parts.join(g.pick([" ", "", "\n", ", "]));
+}
+
+function safeValue(g: Gen, depth: number): unknown {
+  const kind = depth <= 0 ? g.int(4) : g.int(6);
+  switch (kind) {
+    case 0:
+      return safeString(g);
+    case 1:
+      return g.int(2) === 0 ? g.int(10_000) : g.next() * 100;
+    case 2:
+      return g.pick([true, false, null]);
+    case 3:
+      return safeString(g);
+    case 4: {
+      const arr: unknown[] = [];
+      for (let i = g.int(4); i > 0; i--) arr.push(safeValue(g, depth - 1));
+      return arr;
+    }
+    default: {
+      const obj: Record<string, unknown> = {};
+      for (let i = g.int(5); i > 0; i--) obj[g.pick(SAFE_KEYS)] = safeValue(g, depth - 1);
+      return obj;
+    }
+  }
+}
+
+/** A secret and the text that carries it; the secret itself must never survive. */
+interface Secret {
+  secret: string;
+  text: string;
+}
+
+function b64json(g: Gen, o: Record<string, unknown>): string {
+  return btoa(JSON.stringify({ ...o, n: g.chars(ALNUM, 4, 12) })).replace(/\+/g, "-")
+    .replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function secret(g: Gen): Secret {
+  switch (g.int(10)) {
+    case 0: {
+      const jwt = `${b64json(g, { alg: "HS256", typ: "JWT" })}.${
+        b64json(g, { role: g.pick(["anon", "service_role", "authenticated"]) })
+      }.${g.chars(B64URL, 43, 43)}`;
+      return { secret: jwt, text: jwt };
+    }
+    case 1: {
+      const k = `sb_publishable_${g.chars(B64URL, 20, 40)}`;
+      return { secret: k, text: k };
+    }
+    case 2: {
+      const k = `sb_secret_${g.chars(B64URL, 20, 40)}`;
+      return { secret: k, text: k };
+    }
+    case 3: {
+      const k = `sbp_${g.chars("0123456789abcdef", 40, 40)}`;
+      return { secret: k, text: k };
+    }
+    case 4: {
+      const k = `sbp_oauth_${g.chars("0123456789abcdef", 40, 40)}`;
+      return { secret: k, text: k };
+    }
+    case 5: {
+      const pw = `Pw${g.chars(ALNUM, 14, 24)}`;
+      const scheme = g.pick(["postgresql", "postgres", "redis", "https"]);
+      return {
+        secret: pw,
+        text: `${scheme}://${g.pick(["postgres", "admin", "u"])}:${pw}@db.host:5432/x`,
+      };
+    }
+    case 6: {
+      const pw = `Pw${g.chars(ALNUM, 14, 24)}`;
+      return { secret: pw, text: `host=127.0.0.1 port=5432 user=postgres password=${pw} dbname=x` };
+    }
+    case 7: {
+      const tok = `Tk${g.chars(ALNUM + "._-", 20, 40)}`;
+      return { secret: tok, text: `Authorization: Bearer ${tok}` };
+    }
+    case 8: {
+      const tok = `Tk${g.chars(ALNUM, 20, 40)}`;
+      return { secret: tok, text: `curl -H "Authorization: Basic ${btoa(tok)}" x` };
+    }
+    default: {
+      const tok = `Tk${g.chars(ALNUM + "._-", 20, 40)}`;
+      return { secret: tok, text: `-H 'apikey: ${tok}'` };
+    }
+  }
+}
+
+/** Positions of a string where text can go without splitting an earlier embedded secret. */
+function freePositions(value: string, earlier: readonly string[]): number[] {
+  const taken = new Set<number>();
+  for (const e of earlier) {
+    for (let i = value.indexOf(e); i >= 0; i = value.indexOf(e, i + 1)) {
+      for (let j = i + 1; j < i + e.length; j++) taken.add(j);
+    }
+  }
+  const free: number[] = [];
+  for (let i = 0; i <= value.length; i++) if (!taken.has(i)) free.push(i);
+  return free;
+}
+
+/**
+ * Embeds text somewhere in a value: inside a string leaf (never inside an earlier secret), as a
+ * new array element, or as a new field.
+ */
+function embed(g: Gen, value: unknown, text: string, earlier: readonly string[] = []): unknown {
+  if (typeof value === "string") {
+    const at = g.pick(freePositions(value, earlier));
+    return `${value.slice(0, at)}${g.pick(["", " "])}${text}${g.pick(["", " "])}${value.slice(at)}`;
+  }
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    if (copy.length && g.int(2) === 0) {
+      const i = g.int(copy.length);
+      copy[i] = embed(g, copy[i], text, earlier);
+    } else copy.splice(g.int(copy.length + 1), 0, text);
+    return copy;
+  }
+  if (value && typeof value === "object") {
+    const copy = { ...(value as Record<string, unknown>) };
+    const keys = Object.keys(copy);
+    if (keys.length && g.int(2) === 0) {
+      const k = g.pick(keys);
+      copy[k] = embed(g, copy[k], text, earlier);
+    } else copy[`${g.pick(SAFE_KEYS)}_${g.int(100)}`] = text;
+    return copy;
+  }
+  return { value, [g.pick(SAFE_KEYS)]: text };
+}
+
+const RUNS = 2000;
+
+Deno.test("redact: values without secrets come back unchanged", () => {
+  for (let seed = 1; seed <= RUNS; seed++) {
+    const g = new Gen(prng(seed));
+    const value = safeValue(g, 4);
+    assert.deepEqual(redact(value), value, `seed ${seed}`);
+  }
+});
+
+Deno.test("redact: a secret embedded anywhere in nested values never survives", () => {
+  for (let seed = 1; seed <= RUNS; seed++) {
+    const g = new Gen(prng(seed));
+    let value = safeValue(g, 4);
+    const secrets: Secret[] = [];
+    for (let i = 1 + g.int(3); i > 0; i--) {
+      const s = secret(g);
+      value = embed(g, value, s.text, secrets.map((x) => x.text));
+      secrets.push(s);
+    }
+    const out = JSON.stringify(redact(value));
+    for (const s of secrets) {
+      assert.ok(!out.includes(s.secret), `seed ${seed}: ${s.text} survived in ${out}`);
+      assert.ok(out.includes(REDACTED), `seed ${seed}: nothing was redacted`);
+    }
+  }
+});
+
+Deno.test("redact: values of secret-named properties are redacted at any depth", () => {
+  const names = [
+    "password",
+    "db_pass",
+    "secret",
+    "jwt_secret",
+    "token",
+    "access_token",
+    "apikey",
+    "api_key",
+    "service_role_key",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "anonKey",
+    "serviceRoleKey",
+    "Authorization",
+    "x-api-key",
+    "client_secret",
+  ];
+  for (let seed = 1; seed <= 100; seed++) {
+    const g = new Gen(prng(seed));
+    const name = g.pick(names);
+    const plain = `plain${g.chars(LOWER, 10, 20)}`; // no shape at all: only the name tells
+    const value = embed(g, safeValue(g, 3), "") as Record<string, unknown>;
+    const nested = { outer: [{ inner: { ...value, [name]: plain } }] };
+    const out = JSON.stringify(redact(nested));
+    assert.ok(!out.includes(plain), `seed ${seed}: ${name} survived`);
+    assert.ok(isSensitiveKey(name), name);
+  }
+  for (const name of ["verify_jwt", "name", "project_id", "entrypoint_path", "keys", "bypass"]) {
+    assert.ok(!isSensitiveKey(name), `${name} is not a secret's name`);
+  }
+});
+
+Deno.test("redact: known secrets without a shape, and the input is not modified", () => {
+  const jwtSecret = "0f3c9a77e1b2d4c6a8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6";
+  const input = { log: `signed with ${jwtSecret}.`, nested: [`x${jwtSecret}y`], n: 1 };
+  const copy = structuredClone(input);
+  const out = redact(input, { secrets: [jwtSecret, "short"] });
+  assert.deepEqual(input, copy, "the input is untouched");
+  assert.deepEqual(out, { log: `signed with ${REDACTED}.`, nested: [`x${REDACTED}y`], n: 1 });
+  assert.equal(redact("a short value stays", { secrets: ["short"] }), "a short value stays");
+});
+
+Deno.test("redact: examples of each shape", () => {
+  assert.equal(
+    redact("postgresql://postgres:s3cr3t-Pass@127.0.0.1:54322/postgres"),
+    `postgresql://postgres:${REDACTED}@127.0.0.1:54322/postgres`,
+  );
+  assert.equal(
+    redact("Authorization: Bearer abc.def.ghi-123"),
+    `Authorization: Bearer ${REDACTED}`,
+  );
+  assert.equal(redact("key sb_secret_AbC123xyz987"), `key ${REDACTED}`);
+  assert.deepEqual(redact({ headers: { Authorization: "Bearer x" } }), {
+    headers: { Authorization: REDACTED },
+  });
+  assert.deepEqual(redact({ verify_jwt: true, password: null, token_count: 3 }), {
+    verify_jwt: true,
+    password: null,
+    token_count: 3,
+  });
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+  assert.deepEqual(redact(circular), { a: 1, self: "[circular]" });
+  assert.deepEqual(redact(new Error("failed with sbp_0123456789abcdef0123")), {
+    name: "Error",
+    message: `failed with ${REDACTED}`,
+  });
+});
