@@ -27,7 +27,7 @@ import {
   sendStep,
 } from "../queue/messages.ts";
 import type { SessionOptions } from "../sessions/body.ts";
-import { backoffSeconds, type WorkerSettings } from "./settings.ts";
+import { backoffSeconds, hasFault, type WorkerSettings } from "./settings.ts";
 import {
   appendEvents,
   heartbeat,
@@ -42,7 +42,15 @@ export type StepOutcome =
   | { kind: "idle" }
   | { kind: "busy"; sessionId: string }
   | { kind: "orphan" | "stale" | "finished" | "canceled"; sessionId: string }
-  | { kind: "ran"; sessionId: string; node: string; next: string | null }
+  | {
+    kind: "ran";
+    sessionId: string;
+    node: string;
+    next: string | null;
+    /** Time inside the node (graph.invoke) and for the whole step, in milliseconds. */
+    nodeMs: number;
+    stepMs: number;
+  }
   | {
     kind: "retry";
     sessionId: string;
@@ -116,8 +124,36 @@ async function commitEvents(db: Queryable, sessionId: string, recorder: StepReco
   if (recorder.presence) await rows(db, setPresence(sessionId, recorder.presence));
 }
 
-/** Runs one step. Returns what happened; never leaves a half-committed step behind. */
-export async function runOneStep(deps: WorkerDeps): Promise<StepOutcome> {
+/** Outcomes that ran no node: the invocation goes on to the next message. */
+const HOUSEKEEPING = new Set<StepOutcome["kind"]>([
+  "busy",
+  "orphan",
+  "stale",
+  "finished",
+  "canceled",
+]);
+/** How many housekeeping messages one invocation clears before it returns. */
+const MAX_HOUSEKEEPING = 25;
+
+/**
+ * Runs exactly one graph node (or none when the queue is empty). Messages that need no node —
+ * duplicates, finished or canceled builds, builds another invocation is stepping — are cleared
+ * on the way, so a kick is never spent on them while a real step waits.
+ */
+export async function runOneStep(deps: WorkerDeps): Promise<StepOutcome & { cleared: number }> {
+  let cleared = 0;
+  for (;;) {
+    const outcome = await processMessage(deps);
+    if (!HOUSEKEEPING.has(outcome.kind) || cleared >= MAX_HOUSEKEEPING) {
+      return { ...outcome, cleared };
+    }
+    cleared++;
+  }
+}
+
+/** Takes one message and handles it; never leaves a half-committed step behind. */
+async function processMessage(deps: WorkerDeps): Promise<StepOutcome> {
+  const started = performance.now();
   const message = await firstRow<QueuedStep>(
     deps.pool,
     readStep(deps.settings.visibilityTimeoutSeconds),
@@ -157,10 +193,14 @@ export async function runOneStep(deps: WorkerDeps): Promise<StepOutcome> {
           : { kind: "stale", sessionId } as const;
       }
 
-      if (
-        deps.settings.fault?.node === node && deps.settings.fault.when === "before" &&
-        message.read_ct === 1
-      ) deps.crash();
+      const firstAttempt = message.read_ct === 1;
+      if (hasFault(deps.settings, node, "before") && firstAttempt) deps.crash();
+      if (deps.settings.stepDelayMs > 0) {
+        await new Promise((r) => setTimeout(r, deps.settings.stepDelayMs));
+      }
+      if (hasFault(deps.settings, node, "throw")) {
+        throw new Error(`Injected failure in ${node} (VIBE_FAULT)`);
+      }
       pipeline = await deps.pipeline();
       const config = threadConfig(sessionId, { db: tx, deps: pipeline, recorder });
       const input = node === NODES[0]
@@ -171,11 +211,10 @@ export async function runOneStep(deps: WorkerDeps): Promise<StepOutcome> {
           options: session.options,
         }
         : null;
+      const nodeStarted = performance.now();
       const state = await graph.invoke(input, config) as BuildStateType;
-      if (
-        deps.settings.fault?.node === node && deps.settings.fault.when === "after" &&
-        message.read_ct === 1
-      ) deps.crash();
+      const nodeMs = performance.now() - nodeStarted;
+      if (hasFault(deps.settings, node, "after") && firstAttempt) deps.crash();
 
       const next = await expectedNode(graph, sessionId);
       await commitEvents(tx, sessionId, recorder);
@@ -183,7 +222,14 @@ export async function runOneStep(deps: WorkerDeps): Promise<StepOutcome> {
       await enqueueNext(tx, sessionId, next);
       await rows(tx, deleteStep(message.msg_id));
       await rows(tx, heartbeat(sessionId, node, "ran"));
-      return { kind: "ran", sessionId, node, next } as const;
+      return {
+        kind: "ran",
+        sessionId,
+        node,
+        next,
+        nodeMs: Math.round(nodeMs * 10) / 10,
+        stepMs: Math.round((performance.now() - started) * 10) / 10,
+      } as const;
     });
   } catch (error) {
     return await handleFailure(deps, message, recorder, error);

@@ -14,11 +14,20 @@ export async function generatePlan(
 ): Promise<BuildUpdate> {
   const ctx = stepContext(config, "generate_plan", state.sessionId);
   ctx.present({ type: "table", name: state.template }, 0.15);
-  const candidate = await ctx.deps.planner.plan({
-    vibeText: state.vibeText,
-    template: state.template,
-    options: { enableAnalytics: state.options.enableAnalytics },
-  });
+  let candidate: unknown;
+  try {
+    candidate = await ctx.deps.planner.plan({
+      vibeText: state.vibeText,
+      template: state.template,
+      options: { enableAnalytics: state.options.enableAnalytics },
+    });
+  } catch (e) {
+    // A planner that could not produce a valid plan will not do better on a retry.
+    if (e instanceof InvalidPlanError) {
+      throw new PermanentStepError(`The plan is invalid, so nothing was built: ${e.message}`);
+    }
+    throw e;
+  }
   const validation = validatePlan(candidate);
   if (!validation.ok) {
     const error = new InvalidPlanError(validation.problems);

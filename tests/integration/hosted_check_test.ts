@@ -1,0 +1,137 @@
+/** @module `deno task hosted-check` against a stand-in Management API that answers the
+ * endpoints it uses: every missing piece is reported with its fix; a complete project passes. */
+import assert from "node:assert/strict";
+import { checkHostedProject } from "../../stack/hosted/check.ts";
+import { listMigrationFiles } from "../../stack/migrate.ts";
+
+interface FakeProject {
+  extensions: string[];
+  migrations: string[];
+  vault: string[];
+  functions: string[];
+  secrets: string[];
+  branching: boolean;
+}
+
+function fakeManagementApi(token: string, p: FakeProject) {
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    seen.push(`${req.method} ${path}`);
+    if (req.headers.get("authorization") !== `Bearer ${token}`) {
+      return Response.json({ message: "Unauthorized" }, { status: 401 });
+    }
+    if (req.method === "GET" && path === "/v1/projects/cpref") {
+      return Response.json({ ref: "cpref", name: "control plane", status: "ACTIVE_HEALTHY" });
+    }
+    if (req.method === "POST" && path === "/v1/projects/cpref/database/query") {
+      const { query, read_only } = await req.json();
+      assert.equal(read_only, true, "checks only read");
+      if (query.includes("pg_available_extensions")) {
+        return Response.json(["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"].map((n) => ({
+          name: n,
+          installed: p.extensions.includes(n) ? "1.0" : null,
+        })));
+      }
+      if (query.includes("schema_migrations")) {
+        return Response.json(p.migrations.map((version) => ({ version })));
+      }
+      if (query.includes("vault.secrets")) return Response.json(p.vault.map((name) => ({ name })));
+    }
+    if (req.method === "GET" && path === "/v1/projects/cpref/functions") {
+      return Response.json(
+        p.functions.map((slug) => ({ slug, status: "ACTIVE", verify_jwt: true })),
+      );
+    }
+    if (req.method === "GET" && path === "/v1/projects/cpref/secrets") {
+      return Response.json(p.secrets.map((name) => ({ name, value: "digest" })));
+    }
+    if (req.method === "GET" && path === "/v1/projects/parent/branches") {
+      return p.branching
+        ? Response.json([])
+        : Response.json({ message: "Branching is not enabled" }, { status: 422 });
+    }
+    if (req.method === "GET" && path === "/v1/organizations/acme") {
+      return Response.json({ id: "acme", name: "Acme", plan: "pro" });
+    }
+    return Response.json({ message: `unexpected ${req.method} ${path}` }, { status: 404 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
+}
+
+const complete: FakeProject = {
+  extensions: ["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"],
+  migrations: listMigrationFiles().map((f) => f.version),
+  vault: ["project_url", "service_role_key"],
+  functions: ["sessions", "worker", "drift_check"],
+  secrets: ["SUPABASE_ACCESS_TOKEN", "VIBE_PARENT_PROJECT_REF"],
+  branching: true,
+};
+
+Deno.test("a complete hosted project passes every check", async () => {
+  const api = fakeManagementApi("sbp_ok", complete);
+  try {
+    const results = await checkHostedProject({
+      apiUrl: api.url,
+      accessToken: "sbp_ok",
+      projectRef: "cpref",
+      parentRef: "parent",
+      organization: "acme",
+    });
+    assert.deepEqual(results.filter((r) => !r.ok), []);
+    assert.equal(results.length, 8);
+  } finally {
+    await api.close();
+  }
+});
+
+Deno.test("each missing piece is reported with its fix", async () => {
+  const api = fakeManagementApi("sbp_ok", {
+    extensions: ["vector", "pg_net"],
+    migrations: listMigrationFiles().map((f) => f.version).slice(0, 2),
+    vault: ["project_url"],
+    functions: ["sessions"],
+    secrets: [],
+    branching: false,
+  });
+  try {
+    const results = await checkHostedProject({
+      apiUrl: api.url,
+      accessToken: "sbp_ok",
+      projectRef: "cpref",
+      parentRef: "parent",
+    });
+    const failed = Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.name, r]));
+    assert.deepEqual(Object.keys(failed).sort(), [
+      "branching on the parent project",
+      "edge functions",
+      "extensions",
+      "function secrets",
+      "migrations",
+      "vault entries for cron and kicks",
+    ]);
+    assert.match(failed["extensions"]!.detail, /pg_cron, pgmq, supabase_vault/);
+    assert.match(failed["migrations"]!.fix!, /supabase db push/);
+    assert.match(failed["vault entries for cron and kicks"]!.fix!, /service_role_key/);
+    assert.match(failed["edge functions"]!.fix!, /functions deploy sessions worker drift_check/);
+    assert.match(failed["function secrets"]!.fix!, /SUPABASE_ACCESS_TOKEN=…/);
+  } finally {
+    await api.close();
+  }
+});
+
+Deno.test("a refused token stops at the first check with how to get one", async () => {
+  const api = fakeManagementApi("sbp_ok", complete);
+  try {
+    const results = await checkHostedProject({
+      apiUrl: api.url,
+      accessToken: "sbp_bad",
+      projectRef: "cpref",
+    });
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.ok, false);
+    assert.match(results[0]!.fix!, /personal access token/);
+  } finally {
+    await api.close();
+  }
+});

@@ -1,0 +1,129 @@
+/** @module The control plane's SQL builders (queue, worker, sessions, graph): exact text and
+ * parameter order, so a change in a statement is a deliberate one. */
+import assert from "node:assert/strict";
+import { upsertSpecChunks, vectorLiteral } from "../../functions-shared/graph/sql.ts";
+import {
+  archiveStep,
+  deleteStep,
+  kickWorker,
+  readStep,
+  retryStepAfter,
+  sendStep,
+} from "../../functions-shared/queue/messages.ts";
+import { insertSession, requestCancel, selectEvents } from "../../functions-shared/sessions/sql.ts";
+import { appendEvents, tryLockSession, updateSession } from "../../functions-shared/worker/sql.ts";
+import { backoffSeconds, readWorkerSettings } from "../../functions-shared/worker/settings.ts";
+
+const squash = (s: string) => s.replace(/\s+/g, " ").trim();
+
+Deno.test("queue statements address build_steps with typed parameters", () => {
+  assert.deepEqual(sendStep({ sessionId: "s", node: "ingest_vibe" }, 5), {
+    text: "select pgmq.send($1, $2::jsonb, $3::integer) as msg_id",
+    values: ["build_steps", '{"sessionId":"s","node":"ingest_vibe"}', 5],
+  });
+  assert.deepEqual(readStep(30), {
+    text: "select msg_id, read_ct, enqueued_at, vt, message from pgmq.read($1, $2::integer, 1)",
+    values: ["build_steps", 30],
+  });
+  assert.deepEqual(deleteStep("7").values, ["build_steps", "7"]);
+  assert.deepEqual(archiveStep("7").text, "select pgmq.archive($1, $2::bigint) as ok");
+  assert.deepEqual(retryStepAfter("7", 4), {
+    text: "select msg_id from pgmq.set_vt($1, $2::bigint, $3::integer)",
+    values: ["build_steps", "7", 4],
+  });
+  assert.equal(
+    kickWorker("s").text,
+    "select private.call_function('worker', jsonb_build_object('sessionId', $1::text)) as request_id",
+  );
+});
+
+Deno.test("worker statements: lock per session, events appended in one call, session update", () => {
+  assert.deepEqual(tryLockSession("abc"), {
+    text: "select pg_try_advisory_xact_lock(hashtextextended('vibe-build:' || $1, 0)) as locked",
+    values: ["abc"],
+  });
+  const events = [{
+    node: "n",
+    key: "k",
+    type: "table_created" as const,
+    message: "m",
+    payload: {},
+  }];
+  assert.deepEqual(appendEvents("s", events), {
+    text: "select seq from private.append_build_events($1, $2::jsonb)",
+    values: ["s", JSON.stringify(events)],
+  });
+  const u = updateSession("s", {
+    status: "succeeded",
+    plan: { a: 1 },
+    environment: null,
+    outputs: { b: 2 },
+    contract: null,
+    error: null,
+    finished: true,
+  });
+  assert.equal(
+    squash(u.text),
+    "update public.build_sessions set status = $2, plan = $3::jsonb, environment = $4::jsonb, " +
+      "outputs = $5::jsonb, error = $6, finished_at = case when $7 then coalesce(finished_at, now()) end, " +
+      "contract = $8::jsonb, updated_at = now() where id = $1",
+  );
+  assert.deepEqual(u.values, ["s", "succeeded", '{"a":1}', "null", '{"b":2}', null, true, "null"]);
+});
+
+Deno.test("sessions statements: idempotent insert, events after a seq, cancel only unfinished", () => {
+  const q = insertSession("owner", {
+    vibeText: "v",
+    template: "saas",
+    options: { enableAnalytics: false, enableDriftSentinel: true, environmentMode: "project" },
+  }, "key-1");
+  assert.match(
+    squash(q.text),
+    /on conflict \(owner_id, idempotency_key\) do nothing returning id$/,
+  );
+  assert.deepEqual(q.values, [
+    "owner",
+    "saas",
+    "v",
+    '{"enableAnalytics":false,"enableDriftSentinel":true,"environmentMode":"project"}',
+    "key-1",
+  ]);
+  assert.deepEqual(selectEvents("s", 3, 100).values, ["s", 3, 100]);
+  assert.match(
+    squash(selectEvents("s", 3, 100).text),
+    /where session_id = \$1 and seq > \$2 order by seq limit \$3$/,
+  );
+  assert.match(squash(requestCancel("s").text), /status in \('queued', 'running'\)/);
+});
+
+Deno.test("spec chunks are stored with pgvector literals and the embedder's name", () => {
+  assert.equal(vectorLiteral([0.5, -1, Number.NaN]), "[0.5,-1,0]");
+  const q = upsertSpecChunks(
+    "s",
+    [{ index: 0, content: "Bids", metadata: { section: "Bids" } }],
+    [[1, 0]],
+    "lexical-v1",
+  );
+  assert.deepEqual(q.values, ["s", [0], ["Bids"], ["[1,0]"], [
+    '{"section":"Bids","embedder":"lexical-v1"}',
+  ]]);
+  assert.match(squash(q.text), /on conflict \(session_id, chunk_index\) do update/);
+});
+
+Deno.test("worker settings: defaults, faults, backoff doubling, clear errors", () => {
+  const d = readWorkerSettings({});
+  assert.equal(d.visibilityTimeoutSeconds, 120);
+  assert.equal(d.maxAttempts, 3);
+  assert.equal(d.faults.size, 0);
+  const s = readWorkerSettings({
+    VIBE_FAULT: "ingest_vibe:before,ingest_vibe:after,finalize:throw",
+  });
+  assert.deepEqual([...s.faults.get("ingest_vibe")!], ["before", "after"]);
+  assert.deepEqual([...s.faults.get("finalize")!], ["throw"]);
+  assert.deepEqual([1, 2, 3, 4].map((a) => backoffSeconds(d, a)), [2, 4, 8, 16]);
+  assert.throws(() => readWorkerSettings({ VIBE_FAULT: "ingest_vibe:sometimes" }), /VIBE_FAULT/);
+  assert.throws(
+    () => readWorkerSettings({ VIBE_WORKER_MAX_ATTEMPTS: "0" }),
+    /VIBE_WORKER_MAX_ATTEMPTS/,
+  );
+});
