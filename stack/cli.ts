@@ -9,6 +9,7 @@
  *   token [--email E]   create the auth.users row and print a signed-in user's JWT
  */
 import { down, migrate, reset, type StackStatus, stackStatus, up } from "./lifecycle.ts";
+import { withStackLock } from "./lock.ts";
 import { signIn } from "./token.ts";
 
 const USAGE = `Usage: deno task stack <up|down|status|reset|migrate|token> [options]
@@ -76,7 +77,7 @@ async function main(args: string[]): Promise<number> {
 }
 
 try {
-  Deno.exit(await main(Deno.args));
+  Deno.exit(await withStackLock(() => main(Deno.args)));
 } catch (e) {
   console.error(`stack: ${(e as Error).message}`);
   Deno.exit(1);

@@ -12,6 +12,7 @@
  *   --timeout <seconds>       give up after this long (default 300)
  */
 import { up } from "./lifecycle.ts";
+import { withStackLock } from "./lock.ts";
 import { signIn } from "./token.ts";
 
 const SAMPLE_VIBES = {
@@ -118,9 +119,11 @@ async function main(): Promise<number> {
   const say = (m: string) => {
     if (!args.json) console.log(m);
   };
-  const status = await up((m) => {
-    if (!args.json) console.error(`stack: ${m}`);
-  });
+  const status = await withStackLock(() =>
+    up((m) => {
+      if (!args.json) console.error(`stack: ${m}`);
+    })
+  );
   const user = await signIn("demo@vibe-architect.local");
   const api = `${status.FUNCTIONS_URL}/sessions`;
   const headers = { authorization: `Bearer ${user.token}`, "content-type": "application/json" };
