@@ -6,12 +6,15 @@
  */
 import type pg from "../../functions-shared/db/pg.ts";
 import { environmentKeys, environmentUrl } from "../platform/environments.ts";
+import { exists } from "../process.ts";
 import { type DeployedFunction, deployedFunction } from "../platform/functions.ts";
 import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
 
 /** A deployed function, ready to be forwarded to. */
 export interface ResolvedFunction {
   spec: FunctionSpec;
+  /** The version being served. */
+  version: number;
   verifyJwt: boolean;
   /** The environment's JWT secret (verify_jwt checks tokens against it). */
   jwtSecret: string;
@@ -22,6 +25,13 @@ export interface ResolvedFunction {
 export interface EnvironmentFunctionHost {
   /** Undefined when the environment has no such function. */
   resolve(ref: string, slug: string): Promise<ResolvedFunction | undefined>;
+  /**
+   * What the gateway knows of a running function by its supervisor key (`env/<ref>/<slug>`):
+   * its version and its environment's JWT secret (redacted from its output).
+   */
+  describe(
+    key: string,
+  ): { ref: string; slug: string; version: number; jwtSecret: string } | undefined;
 }
 
 /** Options for {@link environmentFunctionHost}. */
@@ -33,16 +43,6 @@ export interface EnvironmentFunctionOptions {
   apiUrl: string;
   dbPort: number;
   dbPassword: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /** Writes a version's files once (to a temporary folder, then renamed into place). */
@@ -74,7 +74,15 @@ function denoArgs(dir: string, fn: DeployedFunction): string[] {
 
 export function environmentFunctionHost(opts: EnvironmentFunctionOptions): EnvironmentFunctionHost {
   const runningVersion = new Map<string, number>();
+  const jwtSecrets = new Map<string, string>();
   return {
+    describe(key) {
+      const m = key.match(/^env\/([^/]+)\/([^/]+)$/);
+      const version = runningVersion.get(key);
+      const jwtSecret = jwtSecrets.get(key);
+      if (!m || version === undefined || jwtSecret === undefined) return undefined;
+      return { ref: m[1]!, slug: m[2]!, version, jwtSecret };
+    },
     async resolve(ref, slug) {
       const key = `env/${ref}/${slug}`;
       const fn = await deployedFunction(opts.registry, ref, slug);
@@ -89,8 +97,10 @@ export function environmentFunctionHost(opts: EnvironmentFunctionOptions): Envir
         opts.supervisor.kill(key);
         runningVersion.set(key, fn.version);
       }
+      jwtSecrets.set(key, fn.jwtSecret);
       const keys = await environmentKeys({ ref, jwt_secret: fn.jwtSecret });
       return {
+        version: fn.version,
         verifyJwt: fn.verifyJwt,
         jwtSecret: fn.jwtSecret,
         paused: fn.environmentStatus === "INACTIVE",

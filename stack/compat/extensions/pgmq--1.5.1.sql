@@ -72,7 +72,8 @@ $$;
 create function pgmq._archive_table(queue_name text) returns text
 language sql stable as $$ select format('pgmq.%I', pgmq.format_table_name(queue_name, 'a')) $$;
 
-create function pgmq.create_non_partitioned(queue_name text) returns void
+-- Creates a queue table (logged or unlogged) and its archive; both create functions use it.
+create function pgmq._create_queue(queue_name text, unlogged boolean) returns void
 language plpgsql as $$
 declare
   qtable text := pgmq.format_table_name(queue_name, 'q');
@@ -80,13 +81,13 @@ declare
 begin
   perform pgmq.validate_queue_name(queue_name);
   execute format(
-    'create table if not exists pgmq.%I (
+    'create %s table if not exists pgmq.%I (
        msg_id bigint primary key generated always as identity,
        read_ct int default 0 not null,
        enqueued_at timestamptz default now() not null,
        vt timestamptz not null,
        message jsonb,
-       headers jsonb)', qtable);
+       headers jsonb)', case when unlogged then 'unlogged' else '' end, qtable);
   execute format(
     'create table if not exists pgmq.%I (
        msg_id bigint primary key,
@@ -100,43 +101,16 @@ begin
   execute format('create index if not exists %I on pgmq.%I (archived_at)',
     'archived_at_idx_' || queue_name, atable);
   insert into pgmq.meta (queue_name, is_partitioned, is_unlogged)
-  values (queue_name, false, false)
+  values (queue_name, false, unlogged)
   on conflict do nothing;
 end
 $$;
 
+create function pgmq.create_non_partitioned(queue_name text) returns void
+language sql as $$ select pgmq._create_queue(queue_name, false) $$;
+
 create function pgmq.create_unlogged(queue_name text) returns void
-language plpgsql as $$
-declare
-  qtable text := pgmq.format_table_name(queue_name, 'q');
-  atable text := pgmq.format_table_name(queue_name, 'a');
-begin
-  perform pgmq.validate_queue_name(queue_name);
-  execute format(
-    'create unlogged table if not exists pgmq.%I (
-       msg_id bigint primary key generated always as identity,
-       read_ct int default 0 not null,
-       enqueued_at timestamptz default now() not null,
-       vt timestamptz not null,
-       message jsonb,
-       headers jsonb)', qtable);
-  execute format(
-    'create table if not exists pgmq.%I (
-       msg_id bigint primary key,
-       read_ct int default 0 not null,
-       enqueued_at timestamptz default now() not null,
-       archived_at timestamptz default now() not null,
-       vt timestamptz not null,
-       message jsonb,
-       headers jsonb)', atable);
-  execute format('create index if not exists %I on pgmq.%I (vt asc)', qtable || '_vt_idx', qtable);
-  execute format('create index if not exists %I on pgmq.%I (archived_at)',
-    'archived_at_idx_' || queue_name, atable);
-  insert into pgmq.meta (queue_name, is_partitioned, is_unlogged)
-  values (queue_name, false, true)
-  on conflict do nothing;
-end
-$$;
+language sql as $$ select pgmq._create_queue(queue_name, true) $$;
 
 create function pgmq.create(queue_name text) returns void
 language sql as $$ select pgmq.create_non_partitioned(queue_name) $$;
