@@ -26,8 +26,11 @@ const SB_OTHER_KEY = /sb_[a-z]+_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}/g;
 const SBP_TOKEN = /sbp_[A-Za-z0-9_]{8,}/g;
 /** The password in a URL's user info: `scheme://user:password@host`. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]*:)([^\s@/'"`]+)@/gi;
-/** The password in a key/value connection string: `host=… password=…`. */
-const DSN_PASSWORD = /(\bpassword=)('[^']*'|"[^"]*"|[^\s'"`;&]+)/gi;
+/**
+ * The password in a key/value connection string: `host=… password=…` (or `?password=…`). Not
+ * a property assignment in code (`conn.password=value`), which holds no secret by itself.
+ */
+const DSN_PASSWORD = /((?<![\w.$])password=)('[^']*'|"[^"]*"|[^\s'"`;&]+)/gi;
 /** Credentials after an HTTP authorization scheme (`Authorization: Bearer …`, `Basic …`). */
 const AUTH_SCHEME = /(\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)\s+)([A-Za-z0-9._~+/-]{8,}=*)/g;
 /** `apikey: …` / `Authorization: …` header lines whose value is not caught above. */

@@ -38,6 +38,8 @@ function serverConfig(port: number): string {
     "timezone = 'UTC'",
     "log_timezone = 'UTC'",
     "log_min_messages = warning",
+    // The database on every line: get_logs (postgres) reads one environment's lines.
+    "log_line_prefix = '%m [%p] %q%u@%d '",
     "password_encryption = 'scram-sha-256'",
     "",
   ].join("\n");

@@ -3,7 +3,7 @@
  * order, to a scratch database that already has the Supabase surfaces a project has, introspect
  * it, drop it. This module is portable (no filesystem, no local tooling): the migrations arrive
  * as text and the scratch database through a {@linkcode ScratchProvider}; the local-stack and
- * `--scratch-db <url>` providers live in `scratch_database.ts`.
+ * `--scratch-db <url>` providers are local tooling (`stack/contract/scratch_database.ts`).
  */
 import { introspect, type Introspection, type IntrospectOptions } from "./introspect.ts";
 import type { SqlRunner } from "./sql_runner.ts";

@@ -1,7 +1,8 @@
 /**
  * @module The shape every control-plane function app shares: a Hono app under
  * `basePath("/<function>")`, the caller's identity on the context, `GET /health`, and the
- * single error handler.
+ * single error handler. Identity is verified here, on every route, whatever the gateway's
+ * `verify_jwt` says; only paths declared public authenticate their callers themselves.
  */
 import { Hono } from "hono";
 import { identify, type Identity, type TokenVerifier } from "../auth/identity.ts";
@@ -19,11 +20,19 @@ export interface AuthDeps {
 export interface FunctionAppOptions {
   /** The detailed health report the service role gets from `GET /health` (503 when not ok). */
   healthReport?: () => Promise<{ ok: boolean }>;
+  /**
+   * Paths under the function (e.g. `/report`) whose handlers authenticate callers themselves
+   * with something other than a JWT (an environment's reporting token, say), so the function
+   * can be deployed with `verify_jwt = false`. Exact matches only; every other path still
+   * requires a valid JWT or secret key. Handlers of public paths must not read `identity`.
+   */
+  publicPaths?: readonly string[];
 }
 
 /**
- * A Hono app for one function; every route requires a valid JWT (anon included). `GET /health`
- * answers `{ ok }` to any caller, and the detailed report to the service role.
+ * A Hono app for one function; every route requires a valid JWT (anon included) except the
+ * `publicPaths`. `GET /health` answers `{ ok }` to any caller, and the detailed report to the
+ * service role.
  */
 export function createFunctionApp(
   name: string,
@@ -33,7 +42,9 @@ export function createFunctionApp(
   const app = new Hono<AppEnv>().basePath(`/${name}`);
   app.onError(renderError);
   app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  const publicPaths = new Set((opts.publicPaths ?? []).map((p) => `/${name}${p}`));
   app.use("*", async (c, next) => {
+    if (publicPaths.has(c.req.path)) return await next();
     c.set("identity", await identify(c.req.raw, auth.verifier, auth.secretKeys));
     await next();
   });

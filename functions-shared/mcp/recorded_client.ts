@@ -85,9 +85,44 @@ export function summarizeResult(tool: string, data: unknown): string {
       return `${field(data, "slug")} version ${field(data, "version")}`;
     case "generate_typescript_types":
       return `${String(field(data, "types") ?? "").length} characters of types`;
+    case "get_logs":
+    case "query_logs":
+      return count(field(data, "result"), "log entry", "log entries");
+    case "get_advisors": {
+      const lints = field(field(data, "result"), "lints");
+      const each = Array.isArray(lints)
+        ? lints.map((l) => `${field(l, "name")}×${field(l, "count") ?? 1}`).join(", ")
+        : "";
+      return clip(`${count(lints, "advisor")}${each ? `: ${each}` : ""}`);
+    }
     default:
       if (field(data, "success") === true) return "success";
       return clip(JSON.stringify(data) ?? "");
+  }
+}
+
+/** The identifiers a call created (see `ToolCallRecord.result_ids`); undefined for others. */
+export function resultIds(
+  tool: string,
+  data: unknown,
+): Record<string, string | number> | undefined {
+  const pick = (...keys: string[]) => {
+    const out: Record<string, string | number> = {};
+    for (const k of keys) {
+      const v = field(data, k);
+      if (typeof v === "string" || typeof v === "number") out[k] = v;
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  switch (tool) {
+    case "create_branch":
+      return pick("id", "project_ref");
+    case "create_project":
+      return pick("ref");
+    case "deploy_edge_function":
+      return pick("slug", "version");
+    default:
+      return undefined;
   }
 }
 
@@ -120,10 +155,12 @@ export function recordedToolClient(
         opts.onRecord?.(record);
         throw new ToolCallError(`Tool ${tool} failed: ${error}`, record);
       }
+      const ids = resultIds(tool, parsed.data);
       const record: ToolCallRecord = {
         ...base,
         ok: true,
         result_summary: redact(summarizeResult(tool, parsed.data), { secrets }),
+        ...(ids ? { result_ids: redact(ids, { secrets }) } : {}),
       };
       opts.onRecord?.(record);
       return { data: parsed.data as T, record };

@@ -63,15 +63,18 @@ function errorMessage(payload: unknown, text: string): string {
   return text || "The tool failed without a message";
 }
 
+/** Tools whose result the server wraps in an untrusted-data envelope. */
+const WRAPPED_TOOLS = new Set(["execute_sql", "get_logs", "query_logs"]);
+
 /**
- * Parses a tool's result. `execute_sql` yields its rows (the server's `{ result: "<wrapped>" }`
- * unwrapped); every other tool its JSON value.
+ * Parses a tool's result. `execute_sql` yields its rows, `get_logs` the platform's logs result
+ * (the server's `{ result: "<wrapped>" }` unwrapped); every other tool its JSON value.
  */
 export function parseToolResult(tool: string, result: RawToolResult): ParsedToolResult {
   const text = textOf(result);
   const payload = result.structuredContent ?? (text ? parseJson(text) : null);
   if (result.isError) return { ok: false, error: errorMessage(payload, text) };
-  if (tool === "execute_sql" && payload && typeof payload === "object" && "result" in payload) {
+  if (WRAPPED_TOOLS.has(tool) && payload && typeof payload === "object" && "result" in payload) {
     const inner = (payload as { result: unknown }).result;
     return { ok: true, data: typeof inner === "string" ? unwrapUntrustedData(inner) : inner };
   }

@@ -18,6 +18,12 @@ export interface ToolCallRecord {
   duration_ms: number;
   /** ISO timestamp of when the call started. */
   started_at: string;
+  /**
+   * Identifiers the call created, never secrets: `create_branch` → `{ id, project_ref }`,
+   * `create_project` → `{ ref }`, `deploy_edge_function` → `{ slug, version }`. Replay maps
+   * them to the ones its own calls create.
+   */
+  result_ids?: Record<string, string | number>;
 }
 
 /** A successful call: the tool's result as data, and its record. */

@@ -1,17 +1,30 @@
-/** @module The `sessions` function: the public API the frontend calls. */
+/**
+ * @module The `sessions` function: the public API the frontend calls. Besides the three frozen
+ * routes: cancel, and drift (`GET /:id/drift` open alerts, `POST /:id/drift/check` on demand).
+ */
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Identity } from "../auth/identity.ts";
 import type pg from "../db/pg.ts";
 import { HttpError } from "../http/errors.ts";
 import { type AppEnv, type AuthDeps, createFunctionApp } from "../http/function_app.ts";
 import { CreateSessionSchema, fieldErrors, MAX_BODY_BYTES } from "./body.ts";
+import { type DriftCheckClient, DriftCheckUnavailableError } from "./drift_check_client.ts";
 import { healthReport } from "./health.ts";
-import { cancelSession, createSession, findSession, listEvents } from "./store.ts";
+import {
+  cancelSession,
+  createSession,
+  findSession,
+  listEvents,
+  listOpenDriftAlerts,
+} from "./store.ts";
 
 export interface SessionsDeps {
   auth: AuthDeps;
   pool: pg.Pool;
+  /** Runs on-demand drift checks (the drift_check function). */
+  driftCheck: DriftCheckClient;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,6 +125,29 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
       throw new HttpError(409, "Session already finished; nothing to cancel");
     }
     return c.json({ sessionId: id, cancelRequested: true }, 202);
+  });
+
+  app.get("/:id/drift", async (c) => {
+    const identity = c.get("identity");
+    requireSignedIn(identity);
+    const id = sessionId(c.req.param("id"));
+    const alerts = await listOpenDriftAlerts(deps.pool, identity, id);
+    if (!alerts) throw notFound();
+    return c.json({ sessionId: id, open: alerts.length, alerts });
+  });
+
+  app.post("/:id/drift/check", async (c) => {
+    const identity = c.get("identity");
+    requireSignedIn(identity);
+    const id = sessionId(c.req.param("id"));
+    if (!(await findSession(deps.pool, identity, id))) throw notFound();
+    try {
+      const result = await deps.driftCheck.check(id);
+      return c.json(result.body as Record<string, unknown>, result.status as ContentfulStatusCode);
+    } catch (e) {
+      if (e instanceof DriftCheckUnavailableError) throw new HttpError(503, e.message);
+      throw e;
+    }
   });
 
   return app;

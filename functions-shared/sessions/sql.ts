@@ -55,3 +55,19 @@ export function requestCancel(id: string): Query {
     values: [id],
   };
 }
+
+/** A session's open drift alerts, most severe first, each with its linked spec chunk. */
+export function selectOpenDriftAlerts(sessionId: string): Query {
+  return {
+    text: `select a.id, a.ts, a.severity, a.type, a.resource, a.recommendation, a.fingerprint,
+                  a.details, a.similarity, c.id as chunk_id, c.chunk_index,
+                  c.content as chunk_content
+             from public.drift_alerts a
+             left join public.spec_chunks c on c.id = a.spec_chunk_id
+            where a.session_id = $1 and a.resolved_at is null
+            order by case a.severity when 'critical' then 0 when 'high' then 1
+                       when 'medium' then 2 else 3 end,
+                     a.ts, a.resource, a.id`,
+    values: [sessionId],
+  };
+}

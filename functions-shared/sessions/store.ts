@@ -11,6 +11,7 @@ import {
   insertSession,
   requestCancel,
   selectEvents,
+  selectOpenDriftAlerts,
   selectSession,
   sessionByIdempotencyKey,
 } from "./sql.ts";
@@ -134,4 +135,73 @@ export async function cancelSession(
   if (!visible) return "not_found";
   const updated = await firstRow(pool, requestCancel(id));
   return updated ? "requested" : "finished";
+}
+
+/** An open drift alert as `GET /sessions/:id/drift` returns it. */
+export interface DriftAlertView {
+  id: string;
+  ts: string;
+  severity: "critical" | "high" | "medium" | "low";
+  /** The check that found it, e.g. `table.rls_disabled` or an advisor lint name. */
+  type: string;
+  category: string | null;
+  resource: string;
+  issue: string | null;
+  /** Fix steps, the idempotent fix SQL included. */
+  recommendation: string;
+  fixSql: string | null;
+  fingerprint: string;
+  /** The spec chunk that explains why it matters, with its cosine similarity. */
+  specChunk: { id: string; chunkIndex: number; content: string; similarity: number | null } | null;
+  details: Record<string, unknown>;
+}
+
+interface DriftAlertRow {
+  id: string;
+  ts: Date;
+  severity: DriftAlertView["severity"];
+  type: string;
+  resource: string;
+  recommendation: string;
+  fingerprint: string;
+  details: Record<string, unknown>;
+  similarity: number | null;
+  chunk_id: string | null;
+  chunk_index: number | null;
+  chunk_content: string | null;
+}
+
+function toDriftAlertView(r: DriftAlertRow): DriftAlertView {
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  return {
+    id: r.id,
+    ts: r.ts.toISOString(),
+    severity: r.severity,
+    type: r.type,
+    category: text(r.details.category),
+    resource: r.resource,
+    issue: text(r.details.issue),
+    recommendation: r.recommendation,
+    fixSql: text(r.details.fixSql),
+    fingerprint: r.fingerprint,
+    specChunk: r.chunk_id === null ? null : {
+      id: r.chunk_id,
+      chunkIndex: r.chunk_index ?? 0,
+      content: r.chunk_content ?? "",
+      similarity: r.similarity === null ? null : Number(r.similarity),
+    },
+    details: r.details,
+  };
+}
+
+/** The session's open drift alerts, or undefined if the caller may not see the session. */
+export function listOpenDriftAlerts(
+  pool: pg.Pool,
+  identity: Identity,
+  id: string,
+): Promise<DriftAlertView[] | undefined> {
+  return asCaller(pool, identity, async (db) => {
+    if (!(await firstRow(db, selectSession(id)))) return undefined;
+    return (await rows<DriftAlertRow>(db, selectOpenDriftAlerts(id))).map(toDriftAlertView);
+  });
 }

@@ -4,23 +4,19 @@
  * server in-process with the Management API platform on hosted), and the functions deployed
  * into environments. The MCP connection opens only when a step provisions, and closes with it.
  */
-import { createSupabaseApiPlatform } from "@supabase/mcp-server-supabase/platform/api";
 import { z } from "zod";
 import { selectEmbedder } from "../embed/select_embedder.ts";
 import type { EnvironmentFunctions } from "../env_functions/source.ts";
 import type { PipelineDeps, PipelineSettings } from "../graph/context.ts";
-import { connectMcp, type McpConnectOptions } from "../mcp/connect.ts";
+import { connectMcp } from "../mcp/connect.ts";
 import { createMcpProvisioner } from "../mcp/mcp_provisioner.ts";
 import type { Provisioner } from "../mcp/provisioner.ts";
+import { mcpConnectOptions, type McpTarget, mcpTargetFrom } from "../mcp/target.ts";
 import type { McpToolClient } from "../mcp/types.ts";
 import { type OpenAISettings, openAISettingsFrom } from "../openai/settings.ts";
 import { selectPlanner } from "../plan/planner.ts";
 
 /** Where provisioning goes: the stack's MCP endpoint, or the hosted Management API. */
-export type McpTarget =
-  | { kind: "remote"; url: string; bearer: string }
-  | { kind: "hosted"; accessToken: string; apiUrl?: string };
-
 export interface PipelineConfig {
   mcp: McpTarget;
   settings: PipelineSettings;
@@ -47,21 +43,7 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
     throw new Error(`Cannot start the worker: ${problems.join("; ")}`);
   }
   const e = parsed.data;
-  let mcp: McpTarget;
-  if (e.VIBE_MCP_URL) {
-    mcp = { kind: "remote", url: e.VIBE_MCP_URL, bearer: e.SUPABASE_SERVICE_ROLE_KEY };
-  } else if (e.SUPABASE_ACCESS_TOKEN) {
-    mcp = {
-      kind: "hosted",
-      accessToken: e.SUPABASE_ACCESS_TOKEN,
-      ...(e.SUPABASE_API_URL ? { apiUrl: e.SUPABASE_API_URL } : {}),
-    };
-  } else {
-    throw new Error(
-      "Cannot start the worker: provisioning needs SUPABASE_ACCESS_TOKEN (a personal access " +
-        "token: `supabase secrets set SUPABASE_ACCESS_TOKEN=sbp_…`) or VIBE_MCP_URL (an MCP server).",
-    );
-  }
+  const mcp = mcpTargetFrom(e, "the worker");
   return {
     mcp,
     settings: {
@@ -75,18 +57,6 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
       e.SUPABASE_SERVICE_ROLE_KEY,
       ...(e.SUPABASE_ACCESS_TOKEN ? [e.SUPABASE_ACCESS_TOKEN] : []),
     ],
-  };
-}
-
-function connectOptions(config: PipelineConfig): McpConnectOptions {
-  const m = config.mcp;
-  if (m.kind === "remote") return { url: m.url, bearer: m.bearer, secrets: config.secrets };
-  return {
-    platform: createSupabaseApiPlatform({
-      accessToken: m.accessToken,
-      ...(m.apiUrl ? { apiUrl: m.apiUrl } : {}),
-    }),
-    secrets: config.secrets,
   };
 }
 
@@ -119,7 +89,9 @@ export function createPipelineFactory(
   const planner = selectPlanner({ openai: config.openai });
   const embedder = selectEmbedder({ openai: config.openai });
   return () => {
-    const { provisioner, close } = lazyProvisioner(() => connectMcp(connectOptions(config)));
+    const { provisioner, close } = lazyProvisioner(() =>
+      connectMcp(mcpConnectOptions(config.mcp, { secrets: config.secrets }))
+    );
     return Promise.resolve({
       planner,
       embedder,

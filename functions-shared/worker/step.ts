@@ -167,7 +167,7 @@ async function processMessage(deps: WorkerDeps): Promise<StepOutcome> {
       const locked = await firstRow<{ locked: boolean }>(tx, tryLockSession(sessionId));
       if (!locked?.locked) {
         // Another invocation is stepping this build: look again shortly.
-        await rows(deps.pool, retryStepAfter(message.msg_id, 2));
+        await rows(tx, retryStepAfter(message.msg_id, 2));
         return { kind: "busy", sessionId } as const;
       }
       const session = await firstRow<SessionRow>(tx, selectSessionForStep(sessionId));

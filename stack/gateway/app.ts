@@ -27,6 +27,21 @@ export interface GatewayDeps {
   mcp?: { fetch(req: Request): Promise<Response> };
   /** The Realtime server, `/realtime/v1/*` (absent: 404). */
   realtime?: { handle(req: Request): Promise<Response> };
+  /** Told of every request to an environment's functions, once it has been answered. */
+  onEnvironmentRequest?: (request: EnvironmentRequest) => void;
+}
+
+/** A request to `/env/<ref>/functions/v1/<slug>…` and how it was answered. */
+export interface EnvironmentRequest {
+  ref: string;
+  slug: string;
+  method: string;
+  /** Path and query as the client sent them. */
+  path: string;
+  status: number;
+  durationMs: number;
+  /** The function's version, when it exists. */
+  version?: number;
 }
 
 const NOT_FOUND = { code: "NOT_FOUND", message: "Requested function was not found" };
@@ -40,6 +55,32 @@ async function bufferedBody(req: Request): Promise<ArrayBuffer | null | Response
     return Response.json({ code: 413, message: "Request body too large" }, { status: 413 });
   }
   return body;
+}
+
+/** Serves an environment's function: 404, paused, verify_jwt, then the function itself. */
+async function environmentFunction(
+  deps: GatewayDeps,
+  environments: EnvironmentFunctionHost,
+  req: Request,
+  target: { ref: string; slug: string; forwardPath: string },
+): Promise<{ res: Response; version?: number }> {
+  const resolved = await environments.resolve(target.ref, target.slug);
+  if (!resolved) return { res: Response.json(NOT_FOUND, { status: 404 }) };
+  const version = resolved.version;
+  if (resolved.paused) {
+    const res = Response.json({ code: "PROJECT_PAUSED", message: "Project is paused" }, {
+      status: 503,
+    });
+    return { res, version };
+  }
+  if (resolved.verifyJwt) {
+    const rejected = await rejectWithoutJwt(req, resolved.jwtSecret);
+    if (rejected) return { res: rejected, version };
+  }
+  const body = await bufferedBody(req);
+  if (body instanceof Response) return { res: body, version };
+  const res = await deps.supervisor.forward(resolved.spec, req, body, target.forwardPath);
+  return { res, version };
 }
 
 export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Response> {
@@ -73,27 +114,23 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
     const envFn = path.match(/^\/env\/([a-z][a-z0-9_]*)\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/);
     if (envFn && deps.environments) {
       const [, ref, slug, rest] = envFn as unknown as [string, string, string, string | undefined];
-      const resolved = await deps.environments.resolve(ref, slug);
-      if (!resolved) return Response.json(NOT_FOUND, { status: 404 });
-      if (resolved.paused) {
-        return Response.json({ code: "PROJECT_PAUSED", message: "Project is paused" }, {
-          status: 503,
-        });
-      }
-      if (resolved.verifyJwt) {
-        const rejected = await rejectWithoutJwt(req, resolved.jwtSecret);
-        if (rejected) return rejected;
-      }
-      const body = await bufferedBody(req);
-      if (body instanceof Response) return body;
-      return deps.supervisor.forward(
-        resolved.spec,
-        req,
-        body,
-        `/${slug}${rest ?? ""}${url.search}`,
-      );
+      const started = performance.now();
+      const { res, version } = await environmentFunction(deps, deps.environments, req, {
+        ref,
+        slug,
+        forwardPath: `/${slug}${rest ?? ""}${url.search}`,
+      });
+      deps.onEnvironmentRequest?.({
+        ref,
+        slug,
+        method: req.method,
+        path: `${path}${url.search}`,
+        status: res.status,
+        durationMs: Math.round(performance.now() - started),
+        ...(version === undefined ? {} : { version }),
+      });
+      return res;
     }
-
     const fn = path.match(/^\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/);
     if (fn) {
       const name = fn[1]!;

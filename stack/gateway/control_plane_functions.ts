@@ -1,5 +1,5 @@
 /** @module The control-plane functions under supabase/functions, as the gateway runs them. */
-import type { StackSettings } from "../settings.ts";
+import { type FunctionConfig, paths, readSettings, type StackSettings } from "../settings.ts";
 import type { ControlPlaneFunctions } from "./app.ts";
 import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
 
@@ -10,6 +10,30 @@ export interface ControlPlaneOptions {
   supervisor: FunctionSupervisor;
   /** The variables hosted Supabase gives every function. */
   env: Record<string, string>;
+  /** Current `[functions.*]` settings (default: `settings.functions`, fixed at start). */
+  functionSettings?: () => Record<string, FunctionConfig>;
+}
+
+/**
+ * `[functions.*]` of supabase/config.toml, re-read whenever the file changes, so a changed
+ * `verify_jwt` applies without restarting the gateway (as a redeploy applies it on hosted).
+ */
+export function liveFunctionSettings(
+  initial: Record<string, FunctionConfig>,
+): () => Record<string, FunctionConfig> {
+  const mtime = () => Deno.statSync(paths.configToml).mtime?.getTime() ?? 0;
+  let seen = mtime();
+  let current = initial;
+  return () => {
+    try {
+      const now = mtime();
+      if (now !== seen) {
+        current = readSettings().functions;
+        seen = now;
+      }
+    } catch { /* keep the last readable settings */ }
+    return current;
+  };
 }
 
 /** Parses a dotenv file (KEY=value lines; # comments; optional quotes). */
@@ -60,7 +84,8 @@ export function controlPlaneFunctions(opts: ControlPlaneOptions): ControlPlaneFu
       };
     },
     verifyJwt(name) {
-      return opts.settings.functions[name]?.verifyJwt ?? true;
+      const settings = opts.functionSettings?.() ?? opts.settings.functions;
+      return settings[name]?.verifyJwt ?? true;
     },
     setOverrides(name, env) {
       overrides.set(name, env);

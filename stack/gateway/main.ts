@@ -2,7 +2,9 @@
  * @module The local gateway daemon (port 54321): serves the control-plane Edge Functions, each
  * in its own subprocess with the environment hosted Supabase gives it, the functions deployed
  * into environments (`/env/<ref>/functions/v1/<slug>`), the Supabase MCP server with the local
- * platform (`/mcp`), and performs pg_net requests after commit. Started by `deno task stack up`.
+ * platform (`/mcp`), and performs pg_net requests after commit. What environments' functions
+ * print, their invocations and the requests to them go (redacted, batched) to the registry's
+ * log table, which `get_logs` reads. Started by `deno task stack up`.
  */
 import pg from "../../functions-shared/db/pg.ts";
 import { redact } from "../../functions-shared/redact.ts";
@@ -12,8 +14,10 @@ import { registryPool } from "../platform/registry.ts";
 import { loadSecrets, roleKeys } from "../secrets.ts";
 import { paths, readSettings } from "../settings.ts";
 import { createGateway } from "./app.ts";
-import { controlPlaneFunctions } from "./control_plane_functions.ts";
+import { controlPlaneFunctions, liveFunctionSettings } from "./control_plane_functions.ts";
 import { environmentFunctionHost } from "./environment_functions.ts";
+import { type EnvironmentLogs, environmentLogs } from "./environment_logs.ts";
+import { createLogWriter } from "./log_writer.ts";
 import { mcpEndpoint } from "./mcp_endpoint.ts";
 import { PgNetRunner } from "./pg_net_runner.ts";
 import { createRealtime } from "./realtime/server.ts";
@@ -26,7 +30,12 @@ const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
 // Function output is logged redacted: a function printing a key or a password leaks nothing.
 const logSecrets = [secrets.jwtSecret, keys.serviceRoleKey];
+const registry = registryPool(settings.dbPort);
+const logWriter = createLogWriter({ registry, secrets: logSecrets });
+// Set once the environment host exists (it needs the supervisor, whose sink needs it).
+const logs: { current?: EnvironmentLogs } = {};
 const supervisor = new FunctionSupervisor((key, stream, line) => {
+  logs.current?.output(key, stream, line); // an environment's function: also to its log table
   const out = stream === "stderr" ? console.error : console.log;
   out(redact(`[${key}] ${line}`, { secrets: logSecrets }));
 });
@@ -39,6 +48,7 @@ const functions = controlPlaneFunctions({
   root: paths.root,
   settings,
   supervisor,
+  functionSettings: liveFunctionSettings(settings.functions),
   env: {
     SUPABASE_URL: apiUrl,
     SUPABASE_ANON_KEY: keys.anonKey,
@@ -52,7 +62,6 @@ const functions = controlPlaneFunctions({
   },
 });
 
-const registry = registryPool(settings.dbPort);
 const environments = environmentFunctionHost({
   registry,
   supervisor,
@@ -61,6 +70,7 @@ const environments = environmentFunctionHost({
   dbPort: settings.dbPort,
   dbPassword: secrets.dbPassword,
 });
+logs.current = environmentLogs({ writer: logWriter, environments });
 
 const pgNet = new PgNetRunner(async (database) => {
   const client = new pg.Client({
@@ -90,6 +100,7 @@ const server = Deno.serve(
     environments,
     mcp,
     realtime,
+    onEnvironmentRequest: (r) => logs.current?.request(r),
   }),
 );
 console.log(`gateway listening on ${apiUrl}`);
@@ -98,6 +109,7 @@ async function shutdown() {
   supervisor.stopAll();
   await mcp.close();
   await platform.close();
+  await logWriter.close();
   await registry.end();
   await realtime.stop();
   await pgNet.stop();

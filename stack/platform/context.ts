@@ -14,10 +14,15 @@ export interface LocalPlatformOptions {
   dbPort: number;
   /** The gateway's URL, e.g. `http://127.0.0.1:54321`; environments live under `/env/<ref>`. */
   apiUrl: string;
+  /** The cluster's log file, read by `get_logs` for `postgres` (default `.stack/logs/postgres.log`). */
+  postgresLogFile?: string;
 }
 
+/** The options with their defaults filled in. */
+export type ResolvedPlatformOptions = Required<LocalPlatformOptions>;
+
 export interface PlatformContext {
-  readonly opts: LocalPlatformOptions;
+  readonly opts: ResolvedPlatformOptions;
   readonly registry: pg.Pool;
   /** Background work (branch creation); `idle()` waits for it. */
   readonly jobs: Set<Promise<void>>;
@@ -57,7 +62,11 @@ export const jsonTypes = {
       PARSERS[oid] ?? defaultParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
 };
 
-export function createContext(opts: LocalPlatformOptions): PlatformContext {
+export function createContext(options: LocalPlatformOptions): PlatformContext {
+  const opts: ResolvedPlatformOptions = {
+    postgresLogFile: `${paths.logs}/postgres.log`,
+    ...options,
+  };
   const jobs = new Set<Promise<void>>();
   const connect = async (user: string, database: string) => {
     const client = new pg.Client({

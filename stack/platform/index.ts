@@ -9,6 +9,7 @@ import { accountOperations, deleteProject } from "./account.ts";
 import { branchingOperations } from "./branching.ts";
 import { createContext, type LocalPlatformOptions } from "./context.ts";
 import { databaseOperations } from "./database.ts";
+import { debuggingOperations } from "./debugging.ts";
 import { developmentOperations } from "./development.ts";
 import { functionOperations } from "./functions.ts";
 
@@ -17,7 +18,10 @@ export type { LocalPlatformOptions } from "./context.ts";
 /** The local platform, plus what its owner needs to shut it down cleanly. */
 export type LocalPlatform =
   & Required<
-    Pick<SupabasePlatform, "account" | "database" | "functions" | "development" | "branching">
+    Pick<
+      SupabasePlatform,
+      "account" | "database" | "functions" | "development" | "branching" | "debugging"
+    >
   >
   & {
     /**
@@ -42,6 +46,7 @@ export function createLocalPlatform(opts: LocalPlatformOptions): LocalPlatform {
     functions: functionOperations(ctx),
     development: developmentOperations(ctx),
     branching: branchingOperations(ctx),
+    debugging: debuggingOperations(ctx),
     deleteProject: (ref) => deleteProject(ctx, ref),
     idle,
     async close() {

@@ -4,6 +4,10 @@
  * record (a failing one leaves nothing), listed, and replayed into another environment.
  */
 import type pg from "../../functions-shared/db/pg.ts";
+import { nextVersion } from "../../functions-shared/mcp/migration_history_sql.ts";
+
+/** The next version, as the hosted fallback picks it too: a CLI timestamp or newest + 1. */
+export { nextVersion };
 
 /** A recorded migration. */
 export interface RecordedMigration {
@@ -28,14 +32,6 @@ function compareVersions(a: { version: string }, b: { version: string }): number
     return d < 0n ? -1 : d > 0n ? 1 : 0;
   }
   return a.version.localeCompare(b.version);
-}
-
-/** `YYYYMMDDHHMMSS` of now (UTC), or one past the newest version if that is not later. */
-export function nextVersion(existing: string[], now = new Date()): string {
-  const stamp = now.toISOString().replace(/\D/g, "").slice(0, 14);
-  const newest = existing.filter((v) => /^\d+$/.test(v)).map(BigInt)
-    .reduce((a, b) => (b > a ? b : a), 0n);
-  return BigInt(stamp) > newest ? stamp : (newest + 1n).toString();
 }
 
 /**

@@ -69,3 +69,17 @@ create table if not exists platform.function_versions (
   created_at timestamptz not null default now(),
   primary key (function_id, version)
 );
+
+-- Gateway and function output per environment and service, read by get_logs: `api` (requests
+-- to the environment), `edge-function` (invocations), `edge-function-runtime` (what functions
+-- print). Written redacted, in batches, by the gateway; an environment's rows go with it.
+create table if not exists platform.logs (
+  id bigint generated always as identity primary key,
+  project_ref text not null references platform.environments (ref) on delete cascade,
+  service text not null,
+  ts timestamptz not null,
+  event_message text not null,
+  metadata jsonb not null default '{}'::jsonb
+);
+create index if not exists logs_project_ref_service_ts_idx
+  on platform.logs (project_ref, service, ts desc);

@@ -10,7 +10,7 @@ import { callFunction, stack } from "../support/stack.ts";
 
 Deno.test("verify_jwt: 401 without a token, 401 with a bad signature, 200 with the anon key", async () => {
   const s = await stack();
-  for (const fn of ["sessions", "worker", "drift_check"]) {
+  for (const fn of ["sessions", "worker"]) {
     const none = await callFunction(`${fn}/health`, { token: null });
     assert.equal(none.status, 401, `${fn} without a token`);
     assert.deepEqual(await none.json(), { code: 401, message: "Missing authorization header" });
@@ -24,6 +24,20 @@ Deno.test("verify_jwt: 401 without a token, 401 with a bad signature, 200 with t
     assert.equal(ok.status, 200, `${fn} with the anon key`);
     assert.deepEqual(await ok.json(), { ok: true });
   }
+});
+
+Deno.test("verify_jwt = false (drift_check): the function itself answers 401 without a valid JWT", async () => {
+  const s = await stack();
+  const none = await callFunction("drift_check/health", { token: null });
+  assert.equal(none.status, 401);
+  assert.match((await none.json()).error, /^Missing authorization header/);
+  const forged = await signJwt({ role: "service_role" }, "not-the-secret-of-this-stack-000000");
+  const bad = await callFunction("drift_check", { method: "POST", token: forged, body: "{}" });
+  assert.equal(bad.status, 401);
+  assert.match((await bad.json()).error, /^Invalid JWT/);
+  const ok = await callFunction("drift_check/health", { token: s.ANON_KEY });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { ok: true });
 });
 
 Deno.test("a killed function restarts on the next request while the gateway stays up", async () => {

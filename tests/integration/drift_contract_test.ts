@@ -15,7 +15,7 @@ import {
   localScratch,
   readMigrationFolder,
   urlScratch,
-} from "../../functions-shared/drift/scratch_database.ts";
+} from "../../stack/contract/scratch_database.ts";
 import { verify } from "../../functions-shared/drift/verify.ts";
 import { FIXTURE_MIGRATIONS, openFixture } from "./drift_fixture.ts";
 import { dbUrl, withClient } from "../support/stack.ts";

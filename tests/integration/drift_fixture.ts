@@ -7,7 +7,7 @@ import pg from "../../functions-shared/db/pg.ts";
 import { adminClient } from "../../stack/cluster.ts";
 import { applyMigrations, listMigrationFiles } from "../../stack/migrate.ts";
 import { readSettings } from "../../stack/settings.ts";
-import { contractFromMigrationFolder } from "../../functions-shared/drift/scratch_database.ts";
+import { contractFromMigrationFolder } from "../../stack/contract/scratch_database.ts";
 import type { Model } from "../../functions-shared/drift/model.ts";
 import { pgRunner, type SqlRunner } from "../../functions-shared/drift/sql_runner.ts";
 import { connect, scratchDatabase } from "../support/stack.ts";

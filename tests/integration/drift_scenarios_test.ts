@@ -7,31 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { compare } from "../../functions-shared/drift/diff.ts";
-import type { Category, Finding } from "../../functions-shared/drift/findings.ts";
+import type { Finding } from "../../functions-shared/drift/findings.ts";
 import { introspect } from "../../functions-shared/drift/introspect.ts";
 import { patch } from "../../functions-shared/drift/patch.ts";
 import { verify } from "../../functions-shared/drift/verify.ts";
+import type { DriftScenario } from "../support/drift_scenarios.ts";
 import { type DriftFixture, inRollback, openFixture } from "./drift_fixture.ts";
 
-interface Scenario {
-  readonly name: string;
-  readonly sql: string;
-  /** The finding that must be reported. */
-  readonly check: string;
-  readonly category: Category;
-  readonly resource: string;
-  readonly severity?: Finding["severity"];
-  /** Patch with destructive fixes allowed. */
-  readonly allowDestructive?: boolean;
-  /** Checks left after the default patch (destructive or manual gaps). */
-  readonly residue?: readonly string[];
-  /** Resources acknowledged after the patch (neutralised unexpected objects). */
-  readonly acknowledged?: readonly string[];
-  /** Cause the drift, introspect and patch as supabase_admin (platform-owned tables). */
-  readonly asAdmin?: boolean;
-}
-
-const SCENARIOS: readonly Scenario[] = [
+const SCENARIOS: readonly DriftScenario[] = [
   // A — missing objects
   {
     name: "a dropped table with its serial sequence",
@@ -504,7 +487,7 @@ function describe(findings: readonly Finding[]): string {
   return findings.map((f) => `${f.id} ${f.check} ${f.resource} ${f.key}`).join("\n") || "(none)";
 }
 
-async function runScenario(fx: DriftFixture, s: Scenario): Promise<void> {
+async function runScenario(fx: DriftFixture, s: DriftScenario): Promise<void> {
   const client = s.asAdmin ? fx.admin : fx.client;
   const runner = s.asAdmin ? fx.adminRunner : fx.runner;
   await inRollback(client, async () => {

@@ -1,7 +1,11 @@
 /** @module Reading MCP tool results: JSON text, the server's error shape, execute_sql's
  * untrusted-data envelope unwrapped into rows, summaries, and migration versions. */
 import assert from "node:assert/strict";
-import { recordedToolClient, summarizeResult } from "../../functions-shared/mcp/recorded_client.ts";
+import {
+  recordedToolClient,
+  resultIds,
+  summarizeResult,
+} from "../../functions-shared/mcp/recorded_client.ts";
 import { parseToolResult, unwrapUntrustedData } from "../../functions-shared/mcp/tool_result.ts";
 import { ToolCallError } from "../../functions-shared/mcp/types.ts";
 import { nextVersion } from "../../stack/platform/migrations.ts";
@@ -96,4 +100,30 @@ Deno.test("migration versions are timestamps, one past the newest when that is l
   assert.equal(nextVersion([], now), "20260102030405");
   assert.equal(nextVersion(["20260102030405"], now), "20260102030406");
   assert.equal(nextVersion(["20261122000400", "x"], now), "20261122000401");
+});
+
+Deno.test("get_logs is unwrapped like execute_sql; records keep the ids a call created", () => {
+  const rows = [{ id: "1", event_message: "hello" }];
+  const logs = parseToolResult(
+    "get_logs",
+    text(JSON.stringify({ result: wrapped({ result: rows }) })),
+  );
+  assert.deepEqual(logs, { ok: true, data: { result: rows } });
+  assert.equal(summarizeResult("get_logs", { result: rows }), "1 log entry");
+  assert.equal(
+    summarizeResult("get_advisors", {
+      result: { lints: [{ name: "rls_disabled_in_public", count: 2 }] },
+    }),
+    "1 advisor: rls_disabled_in_public×2",
+  );
+  assert.deepEqual(
+    resultIds("create_branch", { id: "b1", project_ref: "abc", name: "x", status: "S" }),
+    { id: "b1", project_ref: "abc" },
+  );
+  assert.deepEqual(resultIds("create_project", { ref: "abc", name: "x" }), { ref: "abc" });
+  assert.deepEqual(resultIds("deploy_edge_function", { slug: "f", version: 2, id: "u" }), {
+    slug: "f",
+    version: 2,
+  });
+  assert.equal(resultIds("list_projects", { projects: [] }), undefined);
 });

@@ -309,3 +309,16 @@ Deno.test("redact: examples of each shape", () => {
     message: `failed with ${REDACTED}`,
   });
 });
+
+Deno.test("redact: a password property assigned in code is not a connection string", () => {
+  const code = "n.password=i.password;this.connectionParameters.password=t;if($password=x)";
+  assert.equal(redact(code), code);
+  assert.equal(
+    redact("host=db password=Hunter2Hunter2 user=x"),
+    "host=db password=[redacted] user=x",
+  );
+  assert.equal(
+    redact("postgres://db/x?user=u&password=Hunter2Hunter2"),
+    "postgres://db/x?user=u&password=[redacted]",
+  );
+});

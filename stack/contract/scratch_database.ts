@@ -1,26 +1,25 @@
 /**
- * @module LOCAL ONLY — scratch databases for {@linkcode contractFromMigrations}, and reading a
- * migrations folder. It uses the local stack (`stack/`) and the filesystem, so nothing deployed
- * (under supabase/functions) may import it; it lives here only until the contract CLI has a
- * local-tooling home (it belongs next to `stack/compat.ts`).
+ * @module Scratch databases for {@linkcode contractFromMigrations}, and reading a migrations
+ * folder: local tooling (the local stack's cluster and the filesystem), used by the contract
+ * CLI and the tests, never by anything deployed.
  *
  * Two providers: the local stack's cluster (default; created with the compatibility layer as
  * `supabase_admin`, migrations applied as `postgres`), or any server given by URL
  * (`--scratch-db`) whose user may create databases and that already has the Supabase roles.
  */
-import pg from "../db/pg.ts";
-import { createDatabase, dropDatabase, prepareDatabase } from "../../stack/compat.ts";
-import { listMigrationFiles, postgresClient } from "../../stack/migrate.ts";
-import { readSettings } from "../../stack/settings.ts";
+import pg from "../../functions-shared/db/pg.ts";
+import { createDatabase, dropDatabase, prepareDatabase } from "../compat.ts";
+import { listMigrationFiles, postgresClient } from "../migrate.ts";
+import { readSettings } from "../settings.ts";
 import {
   contractFromMigrations,
   type MigrationSource,
   type ScratchDatabase,
   type ScratchProvider,
-} from "./contract_from_migrations.ts";
-import type { Introspection, IntrospectOptions } from "./introspect.ts";
-import { quoteName } from "./names.ts";
-import { pgRunner } from "./sql_runner.ts";
+} from "../../functions-shared/drift/contract_from_migrations.ts";
+import type { Introspection, IntrospectOptions } from "../../functions-shared/drift/introspect.ts";
+import { quoteName } from "../../functions-shared/drift/names.ts";
+import { pgRunner } from "../../functions-shared/drift/sql_runner.ts";
 
 /** Reads `<version>_<name>.sql` files of a folder, in version order. */
 export async function readMigrationFolder(dir: string): Promise<MigrationSource[]> {

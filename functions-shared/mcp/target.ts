@@ -1,0 +1,69 @@
+/**
+ * @module Where a control-plane function reaches the Supabase MCP server, from its environment:
+ * a remote server (`VIBE_MCP_URL`, the local stack's `/mcp`, with the service key as bearer) or
+ * the server in-process with the Management API platform (`SUPABASE_ACCESS_TOKEN`, hosted).
+ */
+import type { McpConnectOptions } from "./connect.ts";
+import { createHostedPlatform } from "./hosted_platform.ts";
+
+export type McpTarget =
+  | { readonly kind: "remote"; readonly url: string; readonly bearer: string }
+  | { readonly kind: "hosted"; readonly accessToken: string; readonly apiUrl?: string };
+
+/** The variables {@link mcpTargetFrom} reads. */
+export interface McpTargetEnv {
+  VIBE_MCP_URL?: string | undefined;
+  SUPABASE_SERVICE_ROLE_KEY?: string | undefined;
+  SUPABASE_ACCESS_TOKEN?: string | undefined;
+  SUPABASE_API_URL?: string | undefined;
+}
+
+/** The configured target; `who` names the function in the error that says what to set. */
+export function mcpTargetFrom(env: McpTargetEnv, who: string): McpTarget {
+  if (env.VIBE_MCP_URL) {
+    if (!env.SUPABASE_SERVICE_ROLE_KEY) {
+      throw new Error(
+        `Cannot start ${who}: VIBE_MCP_URL needs SUPABASE_SERVICE_ROLE_KEY as bearer`,
+      );
+    }
+    return { kind: "remote", url: env.VIBE_MCP_URL, bearer: env.SUPABASE_SERVICE_ROLE_KEY };
+  }
+  if (env.SUPABASE_ACCESS_TOKEN) {
+    return {
+      kind: "hosted",
+      accessToken: env.SUPABASE_ACCESS_TOKEN,
+      ...(env.SUPABASE_API_URL ? { apiUrl: env.SUPABASE_API_URL } : {}),
+    };
+  }
+  throw new Error(
+    `Cannot start ${who}: reaching environments needs SUPABASE_ACCESS_TOKEN (a personal access ` +
+      "token: `supabase secrets set SUPABASE_ACCESS_TOKEN=sbp_…`) or VIBE_MCP_URL (an MCP server).",
+  );
+}
+
+/** Options of {@link mcpConnectOptions}. */
+export interface McpConnectSettings {
+  /** Values to redact from tool-call records. */
+  secrets: readonly string[];
+  /** A read-only server: execute_sql runs read-only, write tools are refused. */
+  readOnly?: boolean;
+  timeoutMs?: number;
+}
+
+export function mcpConnectOptions(target: McpTarget, s: McpConnectSettings): McpConnectOptions {
+  const common = { secrets: s.secrets, ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}) };
+  if (target.kind === "remote") {
+    const url = new URL(target.url);
+    if (s.readOnly) url.searchParams.set("read_only", "true");
+    return { url: url.toString(), bearer: target.bearer, ...common };
+  }
+  return {
+    platform: createHostedPlatform({
+      accessToken: target.accessToken,
+      ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
+      onFallback: (reason) => console.warn(reason),
+    }),
+    ...(s.readOnly ? { readOnly: true } : {}),
+    ...common,
+  };
+}

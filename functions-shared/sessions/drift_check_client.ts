@@ -1,0 +1,86 @@
+/**
+ * @module How the sessions function asks the drift_check function to check one session now:
+ * `POST ${SUPABASE_URL}/functions/v1/drift_check` with `{ sessionId }` and the service key,
+ * answering with drift_check's own status and body.
+ */
+import { z } from "zod";
+
+/** Runs an on-demand drift check of one session. */
+export interface DriftCheckClient {
+  check(sessionId: string): Promise<{ status: number; body: unknown }>;
+}
+
+/** Where the drift_check function is and the key to call it with. */
+export interface DriftCheckClientConfig {
+  readonly url: string;
+  /** The service-role key (or a secret key); null when the environment has none. */
+  readonly serviceKey: string | null;
+}
+
+const envSchema = z.object({
+  SUPABASE_URL: z.url(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
+  SUPABASE_SECRET_KEYS: z.string().optional(),
+});
+
+/** Reads the drift_check URL and the service key from the function's environment. */
+export function readDriftCheckClientConfig(
+  env: Record<string, string | undefined>,
+): DriftCheckClientConfig {
+  const e = envSchema.parse(env);
+  let secretKey: string | undefined;
+  try {
+    secretKey = Object.values(JSON.parse(e.SUPABASE_SECRET_KEYS ?? "{}") as Record<string, string>)
+      .find((k) => typeof k === "string" && k.length > 0);
+  } catch { /* not JSON: no secret keys */ }
+  return {
+    url: `${e.SUPABASE_URL.replace(/\/$/, "")}/functions/v1/drift_check`,
+    serviceKey: e.SUPABASE_SERVICE_ROLE_KEY ?? secretKey ?? null,
+  };
+}
+
+/** Thrown when drift_check cannot be reached (maps to 502/503). */
+export class DriftCheckUnavailableError extends Error {
+  override name = "DriftCheckUnavailableError";
+}
+
+/** A client calling drift_check over HTTP. */
+export function httpDriftCheckClient(
+  config: DriftCheckClientConfig,
+  opts: { timeoutMs?: number; fetch?: typeof fetch } = {},
+): DriftCheckClient {
+  const doFetch = opts.fetch ?? fetch;
+  return {
+    async check(sessionId) {
+      if (!config.serviceKey) {
+        throw new DriftCheckUnavailableError(
+          "Cannot run a drift check: set SUPABASE_SERVICE_ROLE_KEY for the sessions function",
+        );
+      }
+      let res: Response;
+      try {
+        res = await doFetch(config.url, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${config.serviceKey}`,
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({ sessionId }),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 140_000),
+        });
+      } catch (e) {
+        throw new DriftCheckUnavailableError(
+          `Cannot reach the drift_check function: ${(e as Error).message}`,
+        );
+      }
+      const text = await res.text();
+      try {
+        return { status: res.status, body: JSON.parse(text) };
+      } catch {
+        throw new DriftCheckUnavailableError(
+          `The drift_check function answered ${res.status} without JSON: deploy it`,
+        );
+      }
+    },
+  };
+}
