@@ -4,6 +4,7 @@ import {
   appendDriftEvents,
   insertAlerts,
   lockSessionDrift,
+  markDriftChecked,
   nearestSpecChunks,
   resolveAlerts,
   revokeEnvironmentToken,
@@ -20,15 +21,20 @@ import { selectOpenDriftAlerts } from "../../functions-shared/sessions/sql.ts";
 const SESSION = "6f1c7d5e-8a4b-4c3d-9e2f-1a2b3c4d5e6f";
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 
-Deno.test("watched sessions: succeeded, opted in, with a contract and an environment", () => {
-  const q = selectWatchedSessions();
+Deno.test("watched sessions: succeeded, opted in, with a contract; least recently checked first", () => {
+  const q = selectWatchedSessions(25);
   assert.equal(
     oneLine(q.text),
     "select id, environment ->> 'ref' as environment_ref from public.build_sessions " +
       "where status = 'succeeded' and contract is not null and environment ->> 'ref' is not null " +
-      "and coalesce((options ->> 'enableDriftSentinel')::boolean, false) order by created_at, id",
+      "and coalesce((options ->> 'enableDriftSentinel')::boolean, false) " +
+      "order by drift_checked_at nulls first, created_at, id limit $1",
   );
-  assert.deepEqual(q.values, []);
+  assert.deepEqual(q.values, [25]);
+  assert.deepEqual(markDriftChecked(SESSION), {
+    text: "update public.build_sessions set drift_checked_at = now() where id = $1",
+    values: [SESSION],
+  });
 });
 
 Deno.test("one session's contract comes back as JSON text with its status", () => {

@@ -15,7 +15,7 @@ import { introspect } from "../introspect.ts";
 import { modelFromJson } from "../model.ts";
 import { verify } from "../verify.ts";
 import { type DriftRecorderDeps, type NewAlert, recordDrift } from "./record_drift.ts";
-import { selectSessionContract, selectWatchedSessions } from "./sql.ts";
+import { markDriftChecked, selectSessionContract, selectWatchedSessions } from "./sql.ts";
 
 /** An MCP connection for one sentinel pass. */
 export interface SentinelConnection {
@@ -29,6 +29,8 @@ export interface SentinelDeps extends DriftRecorderDeps {
   readonly connect: () => Promise<SentinelConnection>;
   /** Environments checked at the same time (default 4). */
   readonly concurrency?: number;
+  /** Environments one scheduled pass checks at most, least recently checked first (default 50). */
+  readonly batchSize?: number;
 }
 
 /** The outcome for one environment that could be checked. */
@@ -175,8 +177,10 @@ export async function runSentinel(
   const started = performance.now();
   const targets: Target[] = opts.sessionId
     ? [await requestedTarget(deps.pool, opts.sessionId)]
-    : (await rows<{ id: string; environment_ref: string }>(deps.pool, selectWatchedSessions()))
-      .map((r) => ({ sessionId: r.id, environmentRef: r.environment_ref }));
+    : (await rows<{ id: string; environment_ref: string }>(
+      deps.pool,
+      selectWatchedSessions(deps.batchSize ?? 50),
+    )).map((r) => ({ sessionId: r.id, environmentRef: r.environment_ref }));
 
   let connection: Promise<SentinelConnection> | undefined;
   const provisioner = async () => (await (connection ??= deps.connect())).provisioner;
@@ -186,6 +190,8 @@ export async function runSentinel(
     while (next < targets.length) {
       const i = next++;
       results[i] = await checkEnvironment(deps, provisioner, targets[i]!);
+      // Checked, even if it failed: a broken environment must not starve the others.
+      await rows(deps.pool, markDriftChecked(targets[i]!.sessionId));
     }
   };
   try {

@@ -18,6 +18,8 @@ export interface SentinelConfig {
   readonly openai: OpenAISettings;
   /** Environments checked at once. */
   readonly concurrency: number;
+  /** Environments one scheduled pass checks at most. */
+  readonly batchSize: number;
   /** Per MCP call, in milliseconds. */
   readonly callTimeoutMs: number;
   /** Values to redact wherever they might appear. */
@@ -31,6 +33,8 @@ const envSchema = z.object({
   SUPABASE_API_URL: z.url().optional(),
   /** Environments checked at the same time by one pass. */
   VIBE_DRIFT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Environments one scheduled pass checks at most (the least recently checked first). */
+  VIBE_DRIFT_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
   /** Timeout of one MCP call (introspecting one environment). */
   VIBE_DRIFT_CALL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(140_000).default(30_000),
 });
@@ -48,6 +52,7 @@ export function readSentinelConfig(env: Record<string, string | undefined>): Sen
     mcp,
     openai: openAISettingsFrom(env),
     concurrency: e.VIBE_DRIFT_CONCURRENCY,
+    batchSize: e.VIBE_DRIFT_BATCH,
     callTimeoutMs: e.VIBE_DRIFT_CALL_TIMEOUT_MS,
     secrets: [
       ...(e.SUPABASE_SERVICE_ROLE_KEY ? [e.SUPABASE_SERVICE_ROLE_KEY] : []),

@@ -6,8 +6,11 @@
 import type { Query } from "../../db/query.ts";
 import type { PendingEvent } from "../../events/build_event.ts";
 
-/** Sessions the sentinel checks on its schedule: built, opted in, with a contract. */
-export function selectWatchedSessions(): Query {
+/**
+ * Sessions the sentinel checks on its schedule — built, opted in, with a contract — the least
+ * recently checked first, at most `limit` of them.
+ */
+export function selectWatchedSessions(limit: number): Query {
   return {
     text: `select id, environment ->> 'ref' as environment_ref
              from public.build_sessions
@@ -15,8 +18,17 @@ export function selectWatchedSessions(): Query {
               and contract is not null
               and environment ->> 'ref' is not null
               and coalesce((options ->> 'enableDriftSentinel')::boolean, false)
-            order by created_at, id`,
-    values: [],
+            order by drift_checked_at nulls first, created_at, id
+            limit $1`,
+    values: [limit],
+  };
+}
+
+/** Records that the sentinel read this session's environment (whether or not it succeeded). */
+export function markDriftChecked(sessionId: string): Query {
+  return {
+    text: "update public.build_sessions set drift_checked_at = now() where id = $1",
+    values: [sessionId],
   };
 }
 

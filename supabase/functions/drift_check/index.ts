@@ -18,6 +18,7 @@ const app = createDriftCheckApp({
   connect: sentinelConnector(sentinel),
   embedderNamed: (name) => embedderNamed(name, { openai: sentinel.openai }),
   concurrency: sentinel.concurrency,
+  batchSize: sentinel.batchSize,
   secrets: sentinel.secrets,
 });
 
