@@ -5,14 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeJwt } from "../../functions-shared/auth/jwt.ts";
-import {
-  assertRedactedRecords,
-  createProject,
-  inProcessClient,
-  localPlatform,
-  serverSecrets,
-  uniqueName,
-} from "../support/mcp.ts";
+import { assertRedactedRecords, serverSecrets, withLocalProject } from "../support/mcp.ts";
 import { stack } from "../support/stack.ts";
 
 const INDEX = `
@@ -40,10 +33,7 @@ Deno.serve(async (req) => {
 
 Deno.test("a function deployed through MCP is served by the gateway with its environment's settings", async () => {
   const s = await stack();
-  const platform = await localPlatform();
-  const { client, records } = await inProcessClient(platform);
-  const ref = await createProject(client, uniqueName("mcp-functions"));
-  try {
+  const ref = await withLocalProject("mcp-functions", async ({ client, records, ref }) => {
     const files = [
       { name: "index.ts", content: INDEX },
       { name: "lib/greet.ts", content: "export const greet = (n: string) => `hello ${n}`;\n" },
@@ -119,11 +109,8 @@ Deno.test("a function deployed through MCP is served by the gateway with its env
     await missing.body?.cancel();
 
     assertRedactedRecords(records, await serverSecrets(ref));
-  } finally {
-    await client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+    return ref;
+  });
   const gone = await fetch(`${s.API_URL}/env/${ref}/functions/v1/probe`);
   assert.equal(gone.status, 404, "a deleted project's functions are gone");
   await gone.body?.cancel();

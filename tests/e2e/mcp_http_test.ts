@@ -7,12 +7,11 @@ import assert from "node:assert/strict";
 import { ToolCallError } from "../../functions-shared/mcp/types.ts";
 import {
   assertRedactedRecords,
-  createProject,
+  createBranch,
   httpClient,
-  localPlatform,
   serverSecrets,
-  uniqueName,
   waitForBranch,
+  withLocalProject,
 } from "../support/mcp.ts";
 import { newUser, stack } from "../support/stack.ts";
 
@@ -55,11 +54,7 @@ Deno.test("/mcp answers 401 without the control plane's service_role key", async
 
 Deno.test("over HTTP: create_project, migrations, list_tables, functions and branches", async () => {
   const s = await stack();
-  const platform = await localPlatform(); // only to clean up
-  const { client, records } = await httpClient();
-  let ref: string | undefined;
-  try {
-    ref = await createProject(client, uniqueName("mcp-http"));
+  await withLocalProject("mcp-http", async ({ client, records, ref }) => {
     await client.callTool("apply_migration", {
       project_id: ref,
       name: "create_orders",
@@ -109,19 +104,7 @@ Deno.test("over HTTP: create_project, migrations, list_tables, functions and bra
     });
     assert.deepEqual(await called.json(), { hi: "http" });
 
-    const { data: cost } = await client.callTool<Record<string, unknown>>("get_cost", {
-      type: "branch",
-      organization_id: "local",
-    });
-    const { data: confirmation } = await client.callTool<{ confirmation_id: string }>(
-      "confirm_cost",
-      cost,
-    );
-    const { data: created } = await client.callTool<{ id: string }>("create_branch", {
-      project_id: ref,
-      name: "http-branch",
-      confirm_cost_id: confirmation.confirmation_id,
-    });
+    const created = await createBranch(client, ref, "http-branch", "local");
     const branch = await waitForBranch(client, ref, created.id);
     assert.equal(branch.status, "MIGRATIONS_PASSED");
     const { data: branchTables } = await client.callTool<{ tables: { name: string }[] }>(
@@ -134,19 +117,13 @@ Deno.test("over HTTP: create_project, migrations, list_tables, functions and bra
       ...await serverSecrets(ref),
       ...await serverSecrets(branch.project_ref),
     ]);
-  } finally {
-    await client.close();
-    if (ref) await platform.deleteProject(ref);
-    await platform.close();
-  }
+  }, () => httpClient());
 });
 
 Deno.test("over HTTP with ?read_only=true, execute_sql refuses a write", async () => {
-  const platform = await localPlatform();
-  const writer = await httpClient();
-  const reader = await httpClient("?read_only=true");
-  const ref = await createProject(writer.client, uniqueName("mcp-http-ro"));
-  try {
+  await withLocalProject("mcp-http-ro", async (writer) => {
+    const { ref } = writer;
+    const reader = await writer.addClient(() => httpClient("?read_only=true"));
     await writer.client.callTool("apply_migration", {
       project_id: ref,
       name: "create_t",
@@ -165,10 +142,5 @@ Deno.test("over HTTP with ?read_only=true, execute_sql refuses a write", async (
     });
     assert.deepEqual(data, [{ n: 0 }]);
     assertRedactedRecords([...writer.records, ...reader.records], await serverSecrets(ref));
-  } finally {
-    await reader.client.close();
-    await writer.client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+  }, () => httpClient());
 });

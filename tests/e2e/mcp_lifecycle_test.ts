@@ -6,13 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { McpToolClient } from "../../functions-shared/mcp/types.ts";
-import {
-  createProject,
-  httpClient,
-  localPlatform,
-  uniqueName,
-  waitForBranch,
-} from "../support/mcp.ts";
+import { createBranch, httpClient, waitForBranch, withLocalProject } from "../support/mcp.ts";
 import { stack } from "../support/stack.ts";
 
 function deploy(client: McpToolClient, ref: string, name: string, reply: string) {
@@ -34,11 +28,7 @@ async function sql<T>(client: McpToolClient, ref: string, query: string): Promis
 
 Deno.test("over HTTP: merge carries migrations and functions; reset drops untracked changes; pause and restore", async () => {
   const s = await stack();
-  const platform = await localPlatform(); // only to clean up
-  const { client } = await httpClient();
-  let ref: string | undefined;
-  try {
-    ref = await createProject(client, uniqueName("mcp-lifecycle"));
+  await withLocalProject("mcp-lifecycle", async ({ client, ref }) => {
     await client.callTool("apply_migration", {
       project_id: ref,
       name: "base",
@@ -46,19 +36,7 @@ Deno.test("over HTTP: merge carries migrations and functions; reset drops untrac
     });
     await deploy(client, ref, "hello", "parent hello");
 
-    const { data: cost } = await client.callTool<Record<string, unknown>>("get_cost", {
-      type: "branch",
-      organization_id: "local",
-    });
-    const { data: confirmation } = await client.callTool<{ confirmation_id: string }>(
-      "confirm_cost",
-      cost,
-    );
-    const { data: created } = await client.callTool<{ id: string }>("create_branch", {
-      project_id: ref,
-      name: "feature",
-      confirm_cost_id: confirmation.confirmation_id,
-    });
+    const created = await createBranch(client, ref, "feature", "local");
     const branch = await waitForBranch(client, ref, created.id);
     await client.callTool("apply_migration", {
       project_id: branch.project_ref,
@@ -108,9 +86,5 @@ Deno.test("over HTTP: merge carries migrations and functions; reset drops untrac
     ]);
     const back = await fetch(`${s.API_URL}/env/${ref}/functions/v1/hello`);
     assert.equal(await back.text(), "parent hello");
-  } finally {
-    await client.close();
-    if (ref) await platform.deleteProject(ref);
-    await platform.close();
-  }
+  }, () => httpClient());
 });

@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import type { McpToolClient } from "../../functions-shared/mcp/types.ts";
 import {
   assertRedactedRecords,
-  createProject,
   httpClient,
-  localPlatform,
   serverSecrets,
-  uniqueName,
+  withLocalProject,
 } from "../support/mcp.ts";
 import { stack } from "../support/stack.ts";
 
@@ -40,11 +38,7 @@ async function logsUntil(
 
 Deno.test("get_logs returns a deployed function's output, its invocations and the environment's postgres errors", async () => {
   const s = await stack();
-  const platform = await localPlatform(); // only to clean up
-  const { client, records } = await httpClient();
-  let ref: string | undefined;
-  try {
-    ref = await createProject(client, uniqueName("mcp-logs-e2e"));
+  await withLocalProject("mcp-logs-e2e", async ({ client, records, ref }) => {
     const marker = crypto.randomUUID();
     await client.callTool("deploy_edge_function", {
       project_id: ref,
@@ -108,9 +102,5 @@ Deno.test("get_logs returns a deployed function's output, its invocations and th
     );
 
     assertRedactedRecords(records, await serverSecrets(ref));
-  } finally {
-    await client.close();
-    if (ref) await platform.deleteProject(ref);
-    await platform.close();
-  }
+  }, () => httpClient());
 });

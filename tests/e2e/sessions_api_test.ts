@@ -39,6 +39,13 @@ function post(body: BodyInit, token: string | null, headers: Record<string, stri
   });
 }
 
+/** Stops the build a test started by creating a session (202, or 409 if it already ended). */
+async function stopBuild(sessionId: string, token: string): Promise<void> {
+  const cancel = await callFunction(`sessions/${sessionId}/cancel`, { method: "POST", token });
+  assert.ok([202, 409].includes(cancel.status));
+  await cancel.body?.cancel();
+}
+
 Deno.test("POST /sessions rejects bad input with field-level 4xx and writes nothing", async () => {
   const user = await newUser("validation");
   const cases: [string, BodyInit, number, string | null][] = [
@@ -155,13 +162,7 @@ Deno.test("Idempotency-Key returns the same session on retry and refuses a diffe
   assert.equal(other.status, 422);
   await other.body?.cancel();
   assert.equal(await sessionCount(user.id), 1);
-  // Stop the build this started.
-  const cancel = await callFunction(`sessions/${sessionId}/cancel`, {
-    method: "POST",
-    token: user.token,
-  });
-  assert.ok([202, 409].includes(cancel.status));
-  await cancel.body?.cancel();
+  await stopBuild(sessionId, user.token);
 });
 
 Deno.test("POST /sessions stores the session, its first queue message and a kick in one transaction", async () => {
@@ -182,12 +183,7 @@ Deno.test("POST /sessions stores the session, its first queue message and a kick
     );
     assert.ok((queued.rowCount ?? 0) >= 1, "the first step was queued (or already ran)");
   });
-  const cancel = await callFunction(`sessions/${sessionId}/cancel`, {
-    method: "POST",
-    token: user.token,
-  });
-  assert.ok([202, 409].includes(cancel.status));
-  await cancel.body?.cancel();
+  await stopBuild(sessionId, user.token);
 });
 
 Deno.test("events come back in seq order, incrementally with ?after", async () => {

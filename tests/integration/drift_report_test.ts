@@ -8,13 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { createPool } from "../../functions-shared/db/pool.ts";
-import { finding } from "../../functions-shared/drift/findings.ts";
 import { createDriftCheckApp } from "../../functions-shared/drift/sentinel/app.ts";
 import { createLexicalEmbedder } from "../../functions-shared/embed/lexical_embedder.ts";
 import { embedderNamed } from "../../functions-shared/embed/embedder_by_name.ts";
 import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
 import { upsertSpecChunks } from "../../functions-shared/graph/sql.ts";
 import { createTokenVerifier } from "../../functions-shared/auth/identity.ts";
+import { rlsDisabledOnOrders } from "../support/drift_findings.ts";
 import { connect, newUser, stack } from "../support/stack.ts";
 
 const CHUNKS = [
@@ -22,26 +22,6 @@ const CHUNKS = [
   "Orders are private: a buyer sees only their own orders, and row-level security enforces it.",
   "Reviews have a rating from 1 to 5.",
 ];
-
-function rlsDisabledOnOrders() {
-  return finding({
-    check: "table.rls_disabled",
-    category: "C",
-    severity: "critical",
-    objectKind: "table",
-    resource: "public.orders",
-    issue: "Row-level security is disabled on public.orders.",
-    expected: "enabled",
-    actual: "disabled",
-    evidence: "select relrowsecurity from pg_class where oid = 'public.orders'::regclass;",
-    impact: "Every role with a grant on orders reads and changes every order.",
-    fix: [{
-      phase: "rls",
-      sql: 'alter table "public"."orders" enable row level security;',
-      destructive: false,
-    }],
-  });
-}
 
 Deno.test("the report endpoint accepts only the session's unrevoked environment token", async (t) => {
   const s = await stack();
@@ -91,7 +71,9 @@ Deno.test("the report endpoint accepts only the session's unrevoked environment 
     );
 
     await t.step("findings reported with the token become linked alerts and events", async () => {
-      const f = rlsDisabledOnOrders();
+      const f = rlsDisabledOnOrders(
+        "Every role with a grant on orders reads and changes every order.",
+      );
       const res = await post("/report", { sessionId, findings: [f], summary: { drift: 1 } }, token);
       const body = await res.json();
       assert.equal(res.status, 200, JSON.stringify(body));

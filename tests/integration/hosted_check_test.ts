@@ -1,7 +1,11 @@
 /** @module `deno task hosted-check` against a stand-in Management API that answers the
  * endpoints it uses: every missing piece is reported with its fix; a complete project passes. */
 import assert from "node:assert/strict";
-import { checkHostedProject } from "../../stack/hosted/check.ts";
+import {
+  checkHostedProject,
+  type CheckOptions,
+  type CheckResult,
+} from "../../stack/hosted/check.ts";
 import { listMigrationFiles } from "../../stack/migrate.ts";
 
 interface FakeProject {
@@ -59,6 +63,19 @@ function fakeManagementApi(token: string, p: FakeProject) {
   return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
 }
 
+/** hosted-check against a stand-in (accepting the token `sbp_ok`) serving `p`. */
+async function check(
+  p: FakeProject,
+  opts: Omit<CheckOptions, "apiUrl">,
+): Promise<CheckResult[]> {
+  const api = fakeManagementApi("sbp_ok", p);
+  try {
+    return await checkHostedProject({ apiUrl: api.url, ...opts });
+  } finally {
+    await api.close();
+  }
+}
+
 const complete: FakeProject = {
   extensions: ["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"],
   migrations: listMigrationFiles().map((f) => f.version),
@@ -69,69 +86,44 @@ const complete: FakeProject = {
 };
 
 Deno.test("a complete hosted project passes every check", async () => {
-  const api = fakeManagementApi("sbp_ok", complete);
-  try {
-    const results = await checkHostedProject({
-      apiUrl: api.url,
-      accessToken: "sbp_ok",
-      projectRef: "cpref",
-      parentRef: "parent",
-      organization: "acme",
-    });
-    assert.deepEqual(results.filter((r) => !r.ok), []);
-    assert.equal(results.length, 8);
-  } finally {
-    await api.close();
-  }
+  const results = await check(complete, {
+    accessToken: "sbp_ok",
+    projectRef: "cpref",
+    parentRef: "parent",
+    organization: "acme",
+  });
+  assert.deepEqual(results.filter((r) => !r.ok), []);
+  assert.equal(results.length, 8);
 });
 
 Deno.test("each missing piece is reported with its fix", async () => {
-  const api = fakeManagementApi("sbp_ok", {
+  const results = await check({
     extensions: ["vector", "pg_net"],
     migrations: listMigrationFiles().map((f) => f.version).slice(0, 2),
     vault: ["project_url"],
     functions: ["sessions"],
     secrets: [],
     branching: false,
-  });
-  try {
-    const results = await checkHostedProject({
-      apiUrl: api.url,
-      accessToken: "sbp_ok",
-      projectRef: "cpref",
-      parentRef: "parent",
-    });
-    const failed = Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.name, r]));
-    assert.deepEqual(Object.keys(failed).sort(), [
-      "branching on the parent project",
-      "edge functions",
-      "extensions",
-      "function secrets",
-      "migrations",
-      "vault entries for cron and kicks",
-    ]);
-    assert.match(failed["extensions"]!.detail, /pg_cron, pgmq, supabase_vault/);
-    assert.match(failed["migrations"]!.fix!, /supabase db push/);
-    assert.match(failed["vault entries for cron and kicks"]!.fix!, /service_role_key/);
-    assert.match(failed["edge functions"]!.fix!, /functions deploy sessions worker drift_check/);
-    assert.match(failed["function secrets"]!.fix!, /SUPABASE_ACCESS_TOKEN=…/);
-  } finally {
-    await api.close();
-  }
+  }, { accessToken: "sbp_ok", projectRef: "cpref", parentRef: "parent" });
+  const failed = Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.name, r]));
+  assert.deepEqual(Object.keys(failed).sort(), [
+    "branching on the parent project",
+    "edge functions",
+    "extensions",
+    "function secrets",
+    "migrations",
+    "vault entries for cron and kicks",
+  ]);
+  assert.match(failed["extensions"]!.detail, /pg_cron, pgmq, supabase_vault/);
+  assert.match(failed["migrations"]!.fix!, /supabase db push/);
+  assert.match(failed["vault entries for cron and kicks"]!.fix!, /service_role_key/);
+  assert.match(failed["edge functions"]!.fix!, /functions deploy sessions worker drift_check/);
+  assert.match(failed["function secrets"]!.fix!, /SUPABASE_ACCESS_TOKEN=…/);
 });
 
 Deno.test("a refused token stops at the first check with how to get one", async () => {
-  const api = fakeManagementApi("sbp_ok", complete);
-  try {
-    const results = await checkHostedProject({
-      apiUrl: api.url,
-      accessToken: "sbp_bad",
-      projectRef: "cpref",
-    });
-    assert.equal(results.length, 1);
-    assert.equal(results[0]!.ok, false);
-    assert.match(results[0]!.fix!, /personal access token/);
-  } finally {
-    await api.close();
-  }
+  const results = await check(complete, { accessToken: "sbp_bad", projectRef: "cpref" });
+  assert.equal(results.length, 1);
+  assert.equal(results[0]!.ok, false);
+  assert.match(results[0]!.fix!, /personal access token/);
 });

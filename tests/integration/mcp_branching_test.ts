@@ -12,12 +12,11 @@ import { REGISTRY_DATABASE } from "../../stack/platform/registry.ts";
 import { readSettings } from "../../stack/settings.ts";
 import {
   assertRedactedRecords,
-  createProject,
-  inProcessClient,
-  localPlatform,
+  createBranch,
   serverSecrets,
   uniqueName,
   waitForBranch,
+  withLocalProject,
 } from "../support/mcp.ts";
 import { connect } from "../support/stack.ts";
 
@@ -33,28 +32,6 @@ async function sql<T>(client: McpToolClient, ref: string, query: string): Promis
   return (await client.callTool<T[]>("execute_sql", { project_id: ref, query })).data;
 }
 
-async function createBranch(client: McpToolClient, parentRef: string, name: string) {
-  const { data: parent } = await client.callTool<{ organization_id: string }>("get_project", {
-    id: parentRef,
-  });
-  const { data: cost } = await client.callTool<Record<string, unknown>>("get_cost", {
-    type: "branch",
-    organization_id: parent.organization_id,
-  });
-  const { data: confirmation } = await client.callTool<{ confirmation_id: string }>(
-    "confirm_cost",
-    cost,
-  );
-  const { data: branch } = await client.callTool<
-    { id: string; project_ref: string; status: string; parent_project_ref: string }
-  >("create_branch", {
-    project_id: parentRef,
-    name,
-    confirm_cost_id: confirmation.confirmation_id,
-  });
-  return branch;
-}
-
 async function databaseExists(name: string): Promise<boolean> {
   const c = await connect();
   try {
@@ -65,10 +42,7 @@ async function databaseExists(name: string): Promise<boolean> {
 }
 
 Deno.test("create_branch builds a fresh database and replays the parent's migrations", async () => {
-  const platform = await localPlatform();
-  const { client, records } = await inProcessClient(platform);
-  const parentRef = await createProject(client, uniqueName("mcp-parent"));
-  try {
+  await withLocalProject("mcp-parent", async ({ client, records, ref: parentRef }) => {
     await client.callTool("apply_migration", {
       project_id: parentRef,
       name: "create_listings",
@@ -128,18 +102,11 @@ Deno.test("create_branch builds a fresh database and replays the parent's migrat
     assert.ok(!(await databaseExists(`proj_${branch.project_ref}`)), "its database is dropped");
 
     assertRedactedRecords(records, await serverSecrets(parentRef));
-  } finally {
-    await client.close();
-    await platform.deleteProject(parentRef);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("a branch whose replay fails reports MIGRATIONS_FAILED", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const parentRef = await createProject(client, uniqueName("mcp-bad-parent"));
-  try {
+  await withLocalProject("mcp-bad-parent", async ({ client, ref: parentRef }) => {
     // A recorded migration that cannot replay (recorded behind the platform's back).
     await withAdmin(readSettings().dbPort, `proj_${parentRef}`, (c) =>
       c.query(
@@ -149,18 +116,11 @@ Deno.test("a branch whose replay fails reports MIGRATIONS_FAILED", async () => {
     const created = await createBranch(client, parentRef, uniqueName("doomed"));
     const branch = await waitForBranch(client, parentRef, created.id);
     assert.equal(branch.status, "MIGRATIONS_FAILED");
-  } finally {
-    await client.close();
-    await platform.deleteProject(parentRef);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("a branch whose creator died is reported as MIGRATIONS_FAILED, not in progress forever", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const parentRef = await createProject(client, uniqueName("mcp-orphan-parent"));
-  try {
+  await withLocalProject("mcp-orphan-parent", async ({ client, ref: parentRef }) => {
     const id = crypto.randomUUID();
     const ref = `orphan${crypto.randomUUID().replace(/-/g, "").slice(0, 14)}`;
     await withAdmin(readSettings().dbPort, REGISTRY_DATABASE, async (c) => {
@@ -179,18 +139,11 @@ Deno.test("a branch whose creator died is reported as MIGRATIONS_FAILED, not in 
     });
     const branch = await waitForBranch(client, parentRef, id);
     assert.equal(branch.status, "MIGRATIONS_FAILED");
-  } finally {
-    await client.close();
-    await platform.deleteProject(parentRef);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("merge, rebase and reset move migrations between a branch and its parent", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const parentRef = await createProject(client, uniqueName("mcp-merge-parent"));
-  try {
+  await withLocalProject("mcp-merge-parent", async ({ client, ref: parentRef }) => {
     await client.callTool("apply_migration", {
       project_id: parentRef,
       name: "base",
@@ -249,18 +202,11 @@ Deno.test("merge, rebase and reset move migrations between a branch and its pare
       { project_id: parentRef },
     );
     assert.deepEqual(listed.branches.map((b) => b.status), ["MIGRATIONS_PASSED"]);
-  } finally {
-    await client.close();
-    await platform.deleteProject(parentRef);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("pause refuses connections until restore; generated types describe the tables", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const ref = await createProject(client, uniqueName("mcp-pause"));
-  try {
+  await withLocalProject("mcp-pause", async ({ client, ref }) => {
     await client.callTool("apply_migration", {
       project_id: ref,
       name: "typed",
@@ -296,9 +242,5 @@ Deno.test("pause refuses connections until restore; generated types describe the
     await assert.rejects(sql(client, ref, "select 1"), /paused/);
     await client.callTool("restore_project", { project_id: ref });
     assert.deepEqual(await sql(client, ref, "select 1 as n"), [{ n: 1 }]);
-  } finally {
-    await client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+  });
 });

@@ -12,10 +12,9 @@ import { readSettings } from "../../stack/settings.ts";
 import {
   assertRedactedRecords,
   createProject,
-  inProcessClient,
-  localPlatform,
   serverSecrets,
   uniqueName,
+  withLocalProject,
 } from "../support/mcp.ts";
 
 interface AdvisorGroup {
@@ -31,10 +30,7 @@ interface Advisors {
 }
 
 Deno.test("get_advisors flags a table with RLS disabled, until RLS is on", async () => {
-  const platform = await localPlatform();
-  const { client, records } = await inProcessClient(platform);
-  const ref = await createProject(client, uniqueName("mcp-advisors"));
-  try {
+  await withLocalProject("mcp-advisors", async ({ client, records, ref }) => {
     await client.callTool("apply_migration", {
       project_id: ref,
       name: "create_notes",
@@ -82,18 +78,11 @@ Deno.test("get_advisors flags a table with RLS disabled, until RLS is on", async
     });
     assert.ok(!after.data.result.lints.some((l) => l.name === "rls_disabled_in_public"));
     assertRedactedRecords(records, await serverSecrets(ref));
-  } finally {
-    await client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("generate_typescript_types contains a table created a moment ago, with its columns", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const ref = await createProject(client, uniqueName("mcp-types"));
-  try {
+  await withLocalProject("mcp-types", async ({ client, ref }) => {
     const before = await client.callTool<{ types: string }>("generate_typescript_types", {
       project_id: ref,
     });
@@ -116,19 +105,13 @@ Deno.test("generate_typescript_types contains a table created a moment ago, with
     const insert = gadgets.slice(gadgets.indexOf("Insert: {"), gadgets.indexOf("Update: {"));
     assert.ok(insert.includes("id?: string"), "a column with a default is optional on insert");
     assert.ok(insert.includes("label: string"), "a not-null column without default is required");
-  } finally {
-    await client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("get_logs reads one environment's entries per service and window, newest first", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const ref = await createProject(client, uniqueName("mcp-logs"));
-  const other = await createProject(client, uniqueName("mcp-logs-other"));
-  try {
+  await withLocalProject("mcp-logs", async ({ client, ref, deleteAfter }) => {
+    const other = await createProject(client, uniqueName("mcp-logs-other"));
+    deleteAfter(other);
     const now = Date.now();
     const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000);
     await withAdmin(readSettings().dbPort, REGISTRY_DATABASE, (c) =>
@@ -196,10 +179,5 @@ Deno.test("get_logs reads one environment's entries per service and window, newe
       service: "auth",
     });
     assert.deepEqual(auth.data.result, [], "no stand-in for auth: no entries");
-  } finally {
-    await client.close();
-    await platform.deleteProject(ref);
-    await platform.deleteProject(other);
-    await platform.close();
-  }
+  });
 });

@@ -96,19 +96,10 @@ Deno.test("hosted contract: create_branch, apply_migration (partner endpoint) an
 
     // deploy_edge_function: deployed, found unchanged (files read back), redeployed on change.
     const files = [{ name: "index.ts", content: 'Deno.serve(() => new Response("hi"));' }];
-    const deployed = await provisioner.deployFunction(PROJECT, {
-      slug: "hello",
-      files,
-      entrypoint: "index.ts",
-      verifyJwt: true,
-    });
+    const hello = { slug: "hello", files, entrypoint: "index.ts", verifyJwt: true };
+    const deployed = await provisioner.deployFunction(PROJECT, hello);
     assert.deepEqual(deployed.value, { version: 1 });
-    const unchanged = await provisioner.deployFunction(PROJECT, {
-      slug: "hello",
-      files,
-      entrypoint: "index.ts",
-      verifyJwt: true,
-    });
+    const unchanged = await provisioner.deployFunction(PROJECT, hello);
     assert.deepEqual(unchanged.value, { version: 1 });
     assert.ok(unchanged.records.some((r) => r.tool === "get_edge_function"));
     const changed = await provisioner.deployFunction(PROJECT, {

@@ -13,9 +13,10 @@ import {
   assertRedactedRecords,
   createProject,
   inProcessClient,
-  localPlatform,
   serverSecrets,
   uniqueName,
+  withLocalClient,
+  withLocalProject,
 } from "../support/mcp.ts";
 import { connect, stack } from "../support/stack.ts";
 
@@ -37,10 +38,7 @@ async function failure(p: Promise<unknown>): Promise<ToolCallError> {
 }
 
 Deno.test("create_project goes through get_cost and confirm_cost, and refuses a wrong confirmation", async () => {
-  const platform = await localPlatform();
-  const { client, records } = await inProcessClient(platform);
-  let ref: string | undefined;
-  try {
+  const ref = await withLocalClient(async ({ client, records, deleteAfter }) => {
     const { data: orgs } = await client.callTool<{ organizations: { id: string }[] }>(
       "list_organizations",
       {},
@@ -61,7 +59,8 @@ Deno.test("create_project goes through get_cost and confirm_cost, and refuses a 
     assert.equal(wrong.record.ok, false);
 
     const name = uniqueName("mcp-project");
-    ref = await createProject(client, name);
+    const ref = await createProject(client, name);
+    deleteAfter(ref);
     assert.match(ref, /^[a-z]{20}$/, "a hosted-like ref, safe as a database name");
     assert.ok(await databaseExists(`proj_${ref}`), "the project is its own database");
 
@@ -93,19 +92,13 @@ Deno.test("create_project goes through get_cost and confirm_cost, and refuses a 
     assert.notEqual(anon!.api_key, serviceKey);
 
     assertRedactedRecords(records, await serverSecrets(ref));
-  } finally {
-    await client.close();
-    if (ref) await platform.deleteProject(ref);
-    await platform.close();
-  }
+    return ref;
+  });
   assert.ok(!(await databaseExists(`proj_${ref}`)), "deleting the project drops its database");
 });
 
 Deno.test("apply_migration is atomic, recorded once, and runs as postgres (not a superuser)", async () => {
-  const platform = await localPlatform();
-  const { client, records } = await inProcessClient(platform);
-  const ref = await createProject(client, uniqueName("mcp-migrations"));
-  try {
+  await withLocalProject("mcp-migrations", async ({ client, records, ref }) => {
     await client.callTool("apply_migration", {
       project_id: ref,
       name: "create_items",
@@ -158,19 +151,15 @@ Deno.test("apply_migration is atomic, recorded once, and runs as postgres (not a
     assert.ok(pgcrypto?.installed_version, "list_extensions sees the project's extensions");
 
     assertRedactedRecords(records, await serverSecrets(ref));
-  } finally {
-    await client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("execute_sql on a read-only server refuses writes, escapes included", async () => {
-  const platform = await localPlatform();
-  const writer = await inProcessClient(platform);
-  const ref = await createProject(writer.client, uniqueName("mcp-read-only"));
-  const reader = await inProcessClient(platform, { readOnly: true });
-  try {
+  await withLocalProject("mcp-read-only", async (writer) => {
+    const { ref } = writer;
+    const reader = await writer.addClient((platform) =>
+      inProcessClient(platform, { readOnly: true })
+    );
     await writer.client.callTool("apply_migration", {
       project_id: ref,
       name: "create_notes",
@@ -218,36 +207,22 @@ Deno.test("execute_sql on a read-only server refuses writes, escapes included", 
     );
     assert.deepEqual(after, [{ n: 0, t: null }], "nothing was written");
     assertRedactedRecords([...writer.records, ...reader.records], await serverSecrets(ref));
-  } finally {
-    await reader.client.close();
-    await writer.client.close();
-    await platform.deleteProject(ref);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("a project-scoped server hides the account tools", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform, {
-    projectId: readSettings().parentProjectRef,
-  });
-  try {
+  await withLocalClient(async ({ client }) => {
     const refused = await failure(client.callTool("list_projects", {}));
     assert.match(refused.record.error ?? "", /tool not found/);
     const { data } = await client.callTool<{ n: number }[]>("execute_sql", {
       query: "select 1 as n",
     });
     assert.deepEqual(data, [{ n: 1 }], "execute_sql runs in the scoped project");
-  } finally {
-    await client.close();
-    await platform.close();
-  }
+  }, (platform) => inProcessClient(platform, { projectId: readSettings().parentProjectRef }));
 });
 
 Deno.test("stack up made the parent project; the registry is out of postgres's reach", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  try {
+  await withLocalClient(async ({ client }) => {
     const parent = readSettings().parentProjectRef;
     const { data } = await client.callTool<{ projects: { ref: string; status: string }[] }>(
       "list_projects",
@@ -271,8 +246,5 @@ Deno.test("stack up made the parent project; the registry is out of postgres's r
       }),
       /does not exist/,
     );
-  } finally {
-    await client.close();
-    await platform.close();
-  }
+  });
 });

@@ -10,23 +10,20 @@ import { withAdmin } from "../../stack/cluster.ts";
 import { readSettings } from "../../stack/settings.ts";
 import {
   assertRedactedRecords,
-  inProcessClient,
-  localPlatform,
   serverSecrets,
   uniqueName,
+  withLocalClient,
 } from "../support/mcp.ts";
 
 const tools = (records: { tool: string }[]) => records.map((r) => r.tool);
 
 Deno.test("ensureEnvironment creates a project once and a branch of it once", async () => {
-  const platform = await localPlatform();
-  const { client, records } = await inProcessClient(platform);
-  const provisioner = createMcpProvisioner(client, { pollIntervalMs: 20 });
-  let projectRef: string | undefined;
-  try {
+  await withLocalClient(async ({ client, records, deleteAfter }) => {
+    const provisioner = createMcpProvisioner(client, { pollIntervalMs: 20 });
     const name = uniqueName("prov-project");
     const project = await provisioner.ensureEnvironment({ mode: "project", name });
-    projectRef = project.value.ref;
+    const projectRef = project.value.ref;
+    deleteAfter(projectRef);
     assert.equal(project.value.kind, "project");
     assert.equal(project.value.url.endsWith(`/env/${projectRef}`), true);
     assert.deepEqual(tools(project.records), [
@@ -84,22 +81,17 @@ Deno.test("ensureEnvironment creates a project once and a branch of it once", as
       ...await serverSecrets(projectRef),
       ...await serverSecrets(branch.value.ref),
     ]);
-  } finally {
-    await client.close();
-    if (projectRef) await platform.deleteProject(projectRef);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("applyMigration and deployFunction skip what is already there", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const provisioner = createMcpProvisioner(client);
-  const { value: env } = await provisioner.ensureEnvironment({
-    mode: "project",
-    name: uniqueName("prov-idempotent"),
-  });
-  try {
+  await withLocalClient(async ({ client, deleteAfter }) => {
+    const provisioner = createMcpProvisioner(client);
+    const { value: env } = await provisioner.ensureEnvironment({
+      mode: "project",
+      name: uniqueName("prov-idempotent"),
+    });
+    deleteAfter(env.ref);
     const first = await provisioner.applyMigration(env.ref, "t", "create table public.t (id int)");
     assert.deepEqual(first.value, { applied: true });
     const second = await provisioner.applyMigration(env.ref, "t", "create table public.t (id int)");
@@ -118,22 +110,17 @@ Deno.test("applyMigration and deployFunction skip what is already there", async 
     assert.deepEqual(tools(same.records), ["list_edge_functions", "get_edge_function"]);
     const changed = await provisioner.deployFunction(env.ref, { ...fn, verifyJwt: false });
     assert.deepEqual(changed.value, { version: 2 });
-  } finally {
-    await client.close();
-    await platform.deleteProject(env.ref);
-    await platform.close();
-  }
+  });
 });
 
 Deno.test("a failure carries the records of every call, the failed one last", async () => {
-  const platform = await localPlatform();
-  const { client } = await inProcessClient(platform);
-  const provisioner = createMcpProvisioner(client, { pollIntervalMs: 20 });
-  const { value: env } = await provisioner.ensureEnvironment({
-    mode: "project",
-    name: uniqueName("prov-failure"),
-  });
-  try {
+  await withLocalClient(async ({ client, deleteAfter }) => {
+    const provisioner = createMcpProvisioner(client, { pollIntervalMs: 20 });
+    const { value: env } = await provisioner.ensureEnvironment({
+      mode: "project",
+      name: uniqueName("prov-failure"),
+    });
+    deleteAfter(env.ref);
     const err = await provisioner.applyMigration(env.ref, "bad", "select * from nowhere")
       .then(() => undefined, (e) => e);
     assert.ok(err instanceof ProvisioningError);
@@ -160,9 +147,5 @@ Deno.test("a failure carries the records of every call, the failed one last", as
       .then(() => undefined, (e) => e);
     assert.ok(retried instanceof ProvisioningError);
     assert.ok(tools(retried.records).includes("delete_branch"), "the failed branch was replaced");
-  } finally {
-    await client.close();
-    await platform.deleteProject(env.ref);
-    await platform.close();
-  }
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * @module Test access to MCP: the local platform over the running stack's cluster, MCP clients
  * (in-process and over HTTP) that keep every record, an environment's server-side secrets (to
- * prove they never leak), and cleanup of the projects a test creates.
+ * prove they never leak), and tests that run with a platform, clients and projects that are
+ * cleaned up in order afterwards (`withLocalClient`, `withLocalProject`).
  */
 import assert from "node:assert/strict";
 import {
@@ -38,6 +39,81 @@ export async function inProcessClient(
   const records: ToolCallRecord[] = [];
   const client = await connectInProcess({ ...opts, platform, onRecord: (r) => records.push(r) });
   return { client, records };
+}
+
+/** Opens a client to the MCP server for a test, given the test's local platform. */
+export type OpenClient = (platform: LocalPlatform) => Promise<RecordingClient>;
+
+/** What {@link withLocalClient} hands a test: the platform and a client over it. */
+export interface LocalSession extends RecordingClient {
+  platform: LocalPlatform;
+  /** Opens another client (e.g. a read-only one); it closes before the ones opened earlier. */
+  addClient(open: OpenClient): Promise<RecordingClient>;
+  /** Deletes this project at the end: after the clients close, before the platform does. */
+  deleteAfter(ref: string): void;
+}
+
+/** What {@link withLocalProject} hands a test: a session and the project made for it. */
+export interface LocalProject extends LocalSession {
+  ref: string;
+}
+
+/**
+ * Runs `fn` with the local platform and a client (in-process unless `open` says otherwise),
+ * then, whatever happened, closes the clients (newest first), deletes the projects given to
+ * `deleteAfter` and closes the platform, in that order. Returns what `fn` returns.
+ */
+export async function withLocalClient<T>(
+  fn: (session: LocalSession) => Promise<T>,
+  open: OpenClient = (platform) => inProcessClient(platform),
+): Promise<T> {
+  const platform = await localPlatform();
+  const clients: McpToolClient[] = [];
+  const refs: string[] = [];
+  const addClient = async (opener: OpenClient) => {
+    const opened = await opener(platform);
+    clients.push(opened.client);
+    return opened;
+  };
+  try {
+    const first = await addClient(open);
+    return await fn({ ...first, platform, addClient, deleteAfter: (ref) => void refs.push(ref) });
+  } finally {
+    await inOrder([
+      ...clients.reverse().map((client) => () => client.close()),
+      ...refs.map((ref) => () => platform.deleteProject(ref)),
+      () => platform.close(),
+    ]);
+  }
+}
+
+/**
+ * {@link withLocalClient} with a project created through MCP for the test (named
+ * `uniqueName(prefix)`), deleted after the clients close and before the platform does.
+ */
+export function withLocalProject<T>(
+  prefix: string,
+  fn: (project: LocalProject) => Promise<T>,
+  open?: OpenClient,
+): Promise<T> {
+  return withLocalClient(async (session) => {
+    const ref = await createProject(session.client, uniqueName(prefix));
+    session.deleteAfter(ref);
+    return await fn({ ...session, ref });
+  }, open);
+}
+
+/** Runs every step, one after the other, even when one fails; then throws the first failure. */
+async function inOrder(steps: (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
 }
 
 /** The stack's `/mcp` endpoint over Streamable HTTP, with the control plane's service key. */
@@ -121,6 +197,37 @@ export async function createProject(client: McpToolClient, name: string): Promis
     confirm_cost_id: confirmation.confirmation_id,
   });
   return project.ref;
+}
+
+/**
+ * Creates a branch through MCP (get_cost → confirm_cost → create_branch), charged to
+ * `organizationId`, or to the parent's organization (from get_project) when none is given.
+ */
+export async function createBranch(
+  client: McpToolClient,
+  parentRef: string,
+  name: string,
+  organizationId?: string,
+): Promise<{ id: string; project_ref: string; status: string; parent_project_ref: string }> {
+  const organization_id = organizationId ??
+    (await client.callTool<{ organization_id: string }>("get_project", { id: parentRef })).data
+      .organization_id;
+  const { data: cost } = await client.callTool<Record<string, unknown>>("get_cost", {
+    type: "branch",
+    organization_id,
+  });
+  const { data: confirmation } = await client.callTool<{ confirmation_id: string }>(
+    "confirm_cost",
+    cost,
+  );
+  const { data: branch } = await client.callTool<
+    { id: string; project_ref: string; status: string; parent_project_ref: string }
+  >("create_branch", {
+    project_id: parentRef,
+    name,
+    confirm_cost_id: confirmation.confirmation_id,
+  });
+  return branch;
 }
 
 /** Waits until the branch reaches a final status; returns it. */

@@ -18,26 +18,9 @@ import {
 import { embedderNamed } from "../../functions-shared/embed/embedder_by_name.ts";
 import { createFunctionApp } from "../../functions-shared/http/function_app.ts";
 import { REDACTED } from "../../functions-shared/redact.ts";
+import { rlsDisabledOnOrders } from "../support/drift_findings.ts";
 
-function rlsDisabled(): Finding {
-  return finding({
-    check: "table.rls_disabled",
-    category: "C",
-    severity: "critical",
-    objectKind: "table",
-    resource: "public.orders",
-    issue: "Row-level security is disabled on public.orders.",
-    expected: "enabled",
-    actual: "disabled",
-    evidence: "select relrowsecurity from pg_class where oid = 'public.orders'::regclass;",
-    impact: "Anyone with a grant reads every row.",
-    fix: [{
-      phase: "rls",
-      sql: 'alter table "public"."orders" enable row level security;',
-      destructive: false,
-    }],
-  });
-}
+const rlsDisabled = (): Finding => rlsDisabledOnOrders("Anyone with a grant reads every row.");
 
 function coveredLint(by: Finding): Finding {
   return finding({

@@ -18,6 +18,7 @@ import {
   restoreArguments,
 } from "../../stack/replay/restore_arguments.ts";
 import { LOG_FORMAT, parseToolCallLog } from "../../stack/replay/tool_call_log.ts";
+import { column, policy, table as modelTable } from "./drift_models.ts";
 
 function call(tool: string, args: Record<string, unknown>, extra: Partial<ToolCallRecord> = {}) {
   return {
@@ -173,45 +174,16 @@ Deno.test("IdMap: ids replaced in every string, and back", () => {
   assert.throws(() => ids.set("x", "y"), /shorter than 4/);
 });
 
+/** A table with one `id bigint not null` column, no keys, and one policy everyone passes. */
 function table(name: string, over: Partial<Table> = {}): Table {
-  return {
-    schema: "public",
-    name,
-    kind: "table",
-    owner: "postgres",
-    unlogged: false,
-    rls: true,
-    forceRls: false,
-    replicaIdentity: "default",
-    replicaIdentityIndex: null,
-    partitionOf: null,
-    partitionBound: null,
-    partitionKey: null,
-    options: [],
-    columns: [{
-      name: "id",
-      type: "bigint",
-      notNull: true,
-      default: null,
-      identity: null,
-      generated: null,
-      collation: null,
-      grants: [],
-    }],
+  return modelTable(name, {
+    columns: [column("id", "bigint", { notNull: true })],
     constraints: [],
     indexes: [],
-    policies: [{
-      name: "read",
-      command: "SELECT",
-      permissive: true,
-      roles: ["authenticated"],
-      using: "true",
-      withCheck: null,
-    }],
-    triggers: [],
+    policies: [policy("read", { using: "true" })],
     grants: [],
     ...over,
-  };
+  });
 }
 
 function snapshot(tables: Table[], model: Partial<Model> = {}): EnvironmentSnapshot {
