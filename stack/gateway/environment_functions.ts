@@ -7,7 +7,11 @@
 import type pg from "../../functions-shared/db/pg.ts";
 import { environmentKeys, environmentUrl } from "../platform/environments.ts";
 import { exists } from "../process.ts";
-import { type DeployedFunction, deployedFunction } from "../platform/functions.ts";
+import {
+  deployedFunction,
+  type DeployedFunctionHead,
+  deployedFunctionHead,
+} from "../platform/functions.ts";
 import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
 
 /** A deployed function, ready to be forwarded to. */
@@ -45,12 +49,21 @@ export interface EnvironmentFunctionOptions {
   dbPassword: string;
 }
 
-/** Writes a version's files once (to a temporary folder, then renamed into place). */
-async function materialize(dir: string, fn: DeployedFunction): Promise<void> {
+/**
+ * Writes a version's files once (to a temporary folder, then renamed into place); the files are
+ * read from the registry only when that version is not on disk yet.
+ */
+async function materialize(
+  dir: string,
+  registry: pg.Pool,
+  fn: DeployedFunctionHead,
+): Promise<void> {
   if (await exists(dir)) return;
+  const full = await deployedFunction(registry, fn.ref, fn.slug);
+  if (full?.version !== fn.version) throw new Error(`${fn.slug} was redeployed meanwhile; retry`);
   const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
   await Deno.mkdir(tmp, { recursive: true });
-  for (const file of fn.files) {
+  for (const file of full.files) {
     const path = `${tmp}/${file.name}`;
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     await Deno.writeTextFile(path, file.content);
@@ -64,9 +77,10 @@ async function materialize(dir: string, fn: DeployedFunction): Promise<void> {
 }
 
 /** `deno run` flags: the function's own deno.json or import map, never the repository's. */
-function denoArgs(dir: string, fn: DeployedFunction): string[] {
-  const config = fn.files.find((f) => f.name === "deno.json" || f.name === "deno.jsonc");
-  if (config) return [`--config=${dir}/${config.name}`];
+async function denoArgs(dir: string, fn: DeployedFunctionHead): Promise<string[]> {
+  for (const name of ["deno.json", "deno.jsonc"]) {
+    if (await exists(`${dir}/${name}`)) return [`--config=${dir}/${name}`];
+  }
   const args = ["--no-config"];
   if (fn.importMapPath) args.push(`--import-map=${dir}/${fn.importMapPath}`);
   return args;
@@ -85,14 +99,14 @@ export function environmentFunctionHost(opts: EnvironmentFunctionOptions): Envir
     },
     async resolve(ref, slug) {
       const key = `env/${ref}/${slug}`;
-      const fn = await deployedFunction(opts.registry, ref, slug);
+      const fn = await deployedFunctionHead(opts.registry, ref, slug);
       if (!fn) {
         opts.supervisor.kill(key); // deleted with its environment
         runningVersion.delete(key);
         return undefined;
       }
       const dir = `${opts.deployedDir}/${ref}/${slug}/v${fn.version}`;
-      await materialize(dir, fn);
+      await materialize(dir, opts.registry, fn);
       if (runningVersion.get(key) !== fn.version) {
         opts.supervisor.kill(key);
         runningVersion.set(key, fn.version);
@@ -108,7 +122,7 @@ export function environmentFunctionHost(opts: EnvironmentFunctionOptions): Envir
           key,
           entry: `${dir}/${fn.entrypointPath}`,
           cwd: dir,
-          denoArgs: denoArgs(dir, fn),
+          denoArgs: await denoArgs(dir, fn),
           env: {
             SUPABASE_URL: environmentUrl(opts.apiUrl, ref),
             SUPABASE_ANON_KEY: keys.anonKey,

@@ -30,19 +30,23 @@ interface FunctionRow {
   updated_at: Date;
 }
 
-/** What the gateway needs to serve the latest version of a function. */
-export interface DeployedFunction {
+/** What the gateway needs to serve the latest version of a function (without its files). */
+export interface DeployedFunctionHead {
   ref: string;
   slug: string;
   version: number;
   verifyJwt: boolean;
   entrypointPath: string;
   importMapPath: string | null;
-  files: FunctionFile[];
   /** The environment's database, JWT secret and status (for its keys and env vars). */
   databaseName: string;
   jwtSecret: string;
   environmentStatus: string;
+}
+
+/** The latest version of a function with its files. */
+export interface DeployedFunction extends DeployedFunctionHead {
+  files: FunctionFile[];
 }
 
 /** Validates a function slug (it names a URL segment and a directory). */
@@ -83,29 +87,30 @@ function edgeFunctionOf(row: FunctionRow): EdgeFunction {
   };
 }
 
-/** The latest version of a deployed function, with its environment; undefined when absent. */
-export async function deployedFunction(
+async function latestVersion(
   registry: pg.Pool | pg.Client,
   ref: string,
   slug: string,
-): Promise<DeployedFunction | undefined> {
+  withFiles: boolean,
+): Promise<(DeployedFunctionHead & { files?: FunctionFile[] }) | undefined> {
   const r = await registry.query<{
     version: number;
     verify_jwt: boolean;
     entrypoint_path: string;
     import_map_path: string | null;
-    files: FunctionFile[];
+    files: FunctionFile[] | null;
     database_name: string;
     jwt_secret: string;
     status: string;
   }>(
-    `select f.version, v.verify_jwt, v.entrypoint_path, v.import_map_path, v.files,
+    `select f.version, v.verify_jwt, v.entrypoint_path, v.import_map_path,
+            case when $3 then v.files end as files,
             e.database_name, e.jwt_secret, e.status
        from platform.functions f
        join platform.function_versions v on v.function_id = f.id and v.version = f.version
        join platform.environments e on e.ref = f.project_ref
       where f.project_ref = $1 and f.slug = $2`,
-    [ref, slug],
+    [ref, slug, withFiles],
   );
   const row = r.rows[0];
   if (!row) return undefined;
@@ -116,11 +121,30 @@ export async function deployedFunction(
     verifyJwt: row.verify_jwt,
     entrypointPath: row.entrypoint_path,
     importMapPath: row.import_map_path,
-    files: row.files,
     databaseName: row.database_name,
     jwtSecret: row.jwt_secret,
     environmentStatus: row.status,
+    ...(row.files ? { files: row.files } : {}),
   };
+}
+
+/** The latest version of a deployed function without its files (the gateway's per-request look-up). */
+export function deployedFunctionHead(
+  registry: pg.Pool | pg.Client,
+  ref: string,
+  slug: string,
+): Promise<DeployedFunctionHead | undefined> {
+  return latestVersion(registry, ref, slug, false);
+}
+
+/** The latest version of a deployed function, with its files; undefined when absent. */
+export async function deployedFunction(
+  registry: pg.Pool | pg.Client,
+  ref: string,
+  slug: string,
+): Promise<DeployedFunction | undefined> {
+  const fn = await latestVersion(registry, ref, slug, true);
+  return fn && { ...fn, files: fn.files ?? [] };
 }
 
 /** Stores a new version of a function; returns the function as the hosted API does. */
