@@ -38,6 +38,8 @@ export interface FunctionConfig {
   jwks: Jwk[] | undefined;
   /** Keys that identify the service role without a JWT (sb_secret_… keys). */
   secretKeys: string[];
+  /** The legacy service-role JWT (SUPABASE_SERVICE_ROLE_KEY), when the environment has one. */
+  serviceRoleKey?: string;
 }
 
 export function readFunctionConfig(env: Record<string, string | undefined>): FunctionConfig {
@@ -62,5 +64,6 @@ export function readFunctionConfig(env: Record<string, string | undefined>): Fun
     jwtSecret: e.VIBE_JWT_SECRET,
     jwks: e.SUPABASE_JWKS?.keys as Jwk[] | undefined,
     secretKeys: Object.values(e.SUPABASE_SECRET_KEYS ?? {}),
+    ...(e.SUPABASE_SERVICE_ROLE_KEY ? { serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY } : {}),
   };
 }

@@ -24,6 +24,8 @@ const SB_KEY = /sb_(?:publishable|secret)_[A-Za-z0-9_-]{6,}/g;
 const SB_OTHER_KEY = /sb_[a-z]+_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}/g;
 /** Supabase personal access and OAuth tokens (`sbp_…`, `sbp_oauth_…`). */
 const SBP_TOKEN = /sbp_[A-Za-z0-9_]{8,}/g;
+/** Environment reporting tokens (`vrt_…`, functions-shared/env_functions/report_token.ts). */
+const REPORT_TOKEN = /vrt_[A-Za-z0-9_-]{20,}/g;
 /** The password in a URL's user info: `scheme://user:password@host`. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]*:)([^\s@/'"`]+)@/gi;
 /**
@@ -101,7 +103,8 @@ function redactText(text: string, known: RegExp | undefined): string {
     .replace(JWT, REDACTED)
     .replace(SB_KEY, REDACTED)
     .replace(SB_OTHER_KEY, REDACTED)
-    .replace(SBP_TOKEN, REDACTED);
+    .replace(SBP_TOKEN, REDACTED)
+    .replace(REPORT_TOKEN, REDACTED);
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {
@@ -153,4 +156,36 @@ export function redact(value: unknown, options: RedactOptions = {}): unknown {
     )
     : undefined;
   return walk(value, known, new WeakSet());
+}
+
+const SECRET_VARIABLES = [
+  "SUPABASE_SERVICE_ROLE_KEY",
+  "SUPABASE_ACCESS_TOKEN",
+  "OPENAI_API_KEY",
+  "VIBE_JWT_SECRET",
+  "VIBE_REPORT_TOKEN_SECRET",
+] as const;
+
+/**
+ * The secret values a control-plane function holds, read from its environment: keys, tokens,
+ * the JWT secret, the database password, the project's secret keys. Pass them to
+ * {@link redact} so even a secret without a recognisable shape never reaches a record or event.
+ */
+export function knownSecrets(env: Record<string, string | undefined>): string[] {
+  const values: string[] = SECRET_VARIABLES.map((name) => env[name]).filter(
+    (v): v is string => typeof v === "string" && v.length > 0,
+  );
+  try {
+    const url = env.SUPABASE_DB_URL ? new URL(env.SUPABASE_DB_URL) : undefined;
+    // A password equal to the user name (the local stack's postgres:postgres) is no secret,
+    // and redacting it would blank out every mention of the role.
+    if (url?.password && url.password !== url.username) {
+      values.push(decodeURIComponent(url.password));
+    }
+  } catch { /* not a URL */ }
+  try {
+    const keys = JSON.parse(env.SUPABASE_SECRET_KEYS ?? "{}") as Record<string, unknown>;
+    for (const v of Object.values(keys)) if (typeof v === "string") values.push(v);
+  } catch { /* not JSON */ }
+  return values;
 }

@@ -55,12 +55,6 @@ export async function run(cmd: string, args: string[], opts: RunOptions = {}): P
   return result;
 }
 
-/** True when `name` resolves on PATH. */
-export async function onPath(name: string): Promise<boolean> {
-  const r = await run("sh", ["-c", `command -v ${name}`], { allowFailure: true });
-  return r.code === 0;
-}
-
 export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);

@@ -3,7 +3,8 @@
  * keys), a signed-in user (role authenticated, sub = user id), or anon. Tokens are verified
  * with the project's JWKS (hosted) or its HS256 secret (local stack, legacy projects).
  */
-import { type Jwk, type JwtClaims, verifyHs256, verifyWithJwks } from "./jwt.ts";
+import { isUuid } from "../text/uuid.ts";
+import { decodeJwt, type Jwk, type JwtClaims, verifyHs256, verifyWithJwks } from "./jwt.ts";
 import { InvalidTokenError } from "./jwt.ts";
 
 export type Identity =
@@ -26,13 +27,7 @@ export interface VerifierOptions {
 export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   return {
     async verify(token) {
-      const alg = (() => {
-        try {
-          return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))).alg;
-        } catch {
-          throw new InvalidTokenError("Token is not a JWT");
-        }
-      })();
+      const alg = decodeJwt(token).header.alg;
       if (alg === "HS256") {
         if (!opts.jwtSecret) throw new InvalidTokenError("HS256 tokens are not accepted here");
         return await verifyHs256(token, opts.jwtSecret);
@@ -47,8 +42,6 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
 export class UnauthenticatedError extends Error {
   override name = "UnauthenticatedError";
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Identifies the caller from `Authorization: Bearer …` (or the `apikey` header). A request
@@ -75,7 +68,7 @@ export async function identify(
   }
   if (claims.role === "service_role") return { role: "service_role" };
   if (claims.role === "authenticated") {
-    if (typeof claims.sub !== "string" || !UUID.test(claims.sub)) {
+    if (typeof claims.sub !== "string" || !isUuid(claims.sub)) {
       throw new UnauthenticatedError("Invalid JWT: an authenticated token needs a uuid sub");
     }
     return { role: "authenticated", userId: claims.sub, claims };

@@ -145,8 +145,14 @@ export async function verifyWithJwks(
   const jwk = keys.find((k) => k.kid === jwt.header.kid) ??
     (keys.length === 1 ? keys[0] : undefined);
   if (!jwk) throw new InvalidTokenError("Token key id is not in the project's JWKS");
-  const key = await crypto.subtle.importKey("jwk", jwk, spec.import, false, ["verify"]);
-  const ok = await crypto.subtle.verify(spec.verify, key, jwt.signature, jwt.signingInput);
+  let ok: boolean;
+  try {
+    const key = await crypto.subtle.importKey("jwk", jwk, spec.import, false, ["verify"]);
+    ok = await crypto.subtle.verify(spec.verify, key, jwt.signature, jwt.signingInput);
+  } catch {
+    // The key does not fit the token's algorithm (or is malformed): not a valid token.
+    throw new InvalidTokenError(`Token key does not match its ${alg} algorithm`);
+  }
   if (!ok) throw new InvalidTokenError("Token signature is invalid");
   checkTimes(jwt.claims, nowSeconds);
   return jwt.claims;

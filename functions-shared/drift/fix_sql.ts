@@ -202,10 +202,6 @@ export function sequenceOwnedBySql(s: Sequence): string {
   return `alter sequence ${qualifiedName(s.schema, s.name)} owned by ${owner};`;
 }
 
-export function dropSequenceSql(schema: string, name: string): string {
-  return `drop sequence if exists ${qualifiedName(schema, name)};`;
-}
-
 // Tables and columns -------------------------------------------------------------------------
 
 /** The column's definition as in CREATE TABLE / ADD COLUMN. */
@@ -232,10 +228,6 @@ export function createTableSql(t: Table): string | null {
   const options = t.options.length > 0 ? ` with (${t.options.join(", ")})` : "";
   return `create ${t.unlogged ? "unlogged " : ""}table if not exists ${name} (\n${columns}\n)` +
     `${partition}${options};`;
-}
-
-export function dropTableSql(schema: string, name: string): string {
-  return `drop table if exists ${qualifiedName(schema, name)};`;
 }
 
 export function addColumnSql(t: Pick<Table, "schema" | "name">, c: Column): string {

@@ -54,13 +54,5 @@ export const PLATFORM_EXTENSIONS: readonly string[] = [
   "pgcrypto",
 ];
 
-/** Publications the drift engine compares: `supabase_realtime` and any not named `supabase_*`. */
-export function isUserPublication(name: string): boolean {
-  return name === "supabase_realtime" || !name.startsWith("supabase_");
-}
-
-/** Roles whose default privileges are the platform's own. */
-export const PLATFORM_ROLES: readonly string[] = ["supabase_admin"];
-
 /** The roles a browser reaches the database as, through the Data API. */
 export const API_ROLES: readonly string[] = ["anon", "authenticated"];

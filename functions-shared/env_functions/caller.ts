@@ -2,13 +2,11 @@
  * @module Who may call an environment function: only its environment's service role. The
  * gateway has verified the JWT (verify_jwt); this reads its role, or matches a secret key.
  */
+import { decodeJwt } from "../auth/jwt.ts";
 
 function jwtRole(token: string): string | undefined {
-  const part = token.split(".")[1];
-  if (!part) return undefined;
   try {
-    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
-    return (JSON.parse(json) as { role?: string }).role;
+    return decodeJwt(token).claims.role;
   } catch {
     return undefined;
   }

@@ -65,6 +65,9 @@ function graphBuilder() {
 /** The compiled graph, stopping after every node, checkpointing with `checkpointer`. */
 export type BuildGraph = ReturnType<ReturnType<typeof graphBuilder>["compile"]>;
 
+/** The graph's shape is built once; each step compiles it with its transaction's saver. */
+const builder = graphBuilder();
+
 export function buildGraph(checkpointer: BaseCheckpointSaver): BuildGraph {
-  return graphBuilder().compile({ checkpointer, interruptAfter: "*" });
+  return builder.compile({ checkpointer, interruptAfter: "*" });
 }

@@ -4,6 +4,7 @@
  * partner-only migrations endpoint, the hosted platform applies a migration through
  * `database/query` with these statements instead.
  */
+import { quoteLiteral } from "../sql/identifier.ts";
 
 /** The history table the Supabase CLI, the dashboard and branching read. */
 export const HISTORY_TABLE = "supabase_migrations.schema_migrations";
@@ -12,14 +13,6 @@ export const HISTORY_TABLE = "supabase_migrations.schema_migrations";
 export interface HistoryEntry {
   version: string;
   name?: string;
-}
-
-/** A SQL string literal (standard_conforming_strings is on everywhere Supabase runs). */
-export function quoteLiteral(text: string): string {
-  if (text.includes("\0")) {
-    throw new Error("Cannot quote text for SQL: remove the NUL character it contains");
-  }
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** `YYYYMMDDHHMMSS` of now (UTC) as the CLI names versions, or one past the newest if later. */

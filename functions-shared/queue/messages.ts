@@ -12,6 +12,8 @@ export interface StepMessage {
   sessionId: string;
   /** The graph node this message runs. */
   node: string;
+  /** Which attempt of the node this is (absent: the first). */
+  attempt?: number;
 }
 
 /** A message as pgmq returns it. */

@@ -9,6 +9,7 @@ import type { Identity } from "../auth/identity.ts";
 import type pg from "../db/pg.ts";
 import { HttpError } from "../http/errors.ts";
 import { type AppEnv, type AuthDeps, createFunctionApp } from "../http/function_app.ts";
+import { isUuid } from "../text/uuid.ts";
 import { CreateSessionSchema, fieldErrors, MAX_BODY_BYTES } from "./body.ts";
 import { type DriftCheckClient, DriftCheckUnavailableError } from "./drift_check_client.ts";
 import { healthReport } from "./health.ts";
@@ -18,6 +19,7 @@ import {
   findSession,
   listEvents,
   listOpenDriftAlerts,
+  sessionVisible,
 } from "./store.ts";
 
 export interface SessionsDeps {
@@ -27,11 +29,10 @@ export interface SessionsDeps {
   driftCheck: DriftCheckClient;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_EVENTS = 1000;
 
 function sessionId(raw: string): string {
-  if (!UUID.test(raw)) throw new HttpError(400, "Session id must be a UUID");
+  if (!isUuid(raw)) throw new HttpError(400, "Session id must be a UUID");
   return raw.toLowerCase();
 }
 
@@ -140,7 +141,7 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
     const identity = c.get("identity");
     requireSignedIn(identity);
     const id = sessionId(c.req.param("id"));
-    if (!(await findSession(deps.pool, identity, id))) throw notFound();
+    if (!(await sessionVisible(deps.pool, identity, id))) throw notFound();
     try {
       const result = await deps.driftCheck.check(id);
       return c.json(result.body as Record<string, unknown>, result.status as ContentfulStatusCode);

@@ -3,7 +3,7 @@
  * `POST ${SUPABASE_URL}/functions/v1/drift_check` with `{ sessionId }` and the service key,
  * answering with drift_check's own status and body.
  */
-import { z } from "zod";
+import type { FunctionConfig } from "../config.ts";
 
 /** Runs an on-demand drift check of one session. */
 export interface DriftCheckClient {
@@ -17,25 +17,13 @@ export interface DriftCheckClientConfig {
   readonly serviceKey: string | null;
 }
 
-const envSchema = z.object({
-  SUPABASE_URL: z.url(),
-  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
-  SUPABASE_SECRET_KEYS: z.string().optional(),
-});
-
-/** Reads the drift_check URL and the service key from the function's environment. */
-export function readDriftCheckClientConfig(
-  env: Record<string, string | undefined>,
+/** The drift_check URL and the service key, from the function's already-read configuration. */
+export function driftCheckClientConfig(
+  config: Pick<FunctionConfig, "supabaseUrl" | "secretKeys" | "serviceRoleKey">,
 ): DriftCheckClientConfig {
-  const e = envSchema.parse(env);
-  let secretKey: string | undefined;
-  try {
-    secretKey = Object.values(JSON.parse(e.SUPABASE_SECRET_KEYS ?? "{}") as Record<string, string>)
-      .find((k) => typeof k === "string" && k.length > 0);
-  } catch { /* not JSON: no secret keys */ }
   return {
-    url: `${e.SUPABASE_URL.replace(/\/$/, "")}/functions/v1/drift_check`,
-    serviceKey: e.SUPABASE_SERVICE_ROLE_KEY ?? secretKey ?? null,
+    url: `${config.supabaseUrl.replace(/\/$/, "")}/functions/v1/drift_check`,
+    serviceKey: config.serviceRoleKey ?? config.secretKeys.find((k) => k.length > 0) ?? null,
   };
 }
 

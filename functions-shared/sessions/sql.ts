@@ -37,6 +37,11 @@ export function selectSession(id: string): Query {
   };
 }
 
+/** One row when the session exists and the caller may see it (RLS decides for users). */
+export function selectSessionVisible(id: string): Query {
+  return { text: "select 1 from public.build_sessions where id = $1", values: [id] };
+}
+
 export function selectEvents(sessionId: string, afterSeq: number, limit: number): Query {
   return {
     text: `select id, session_id, seq, type, message, payload, ts from public.build_events
@@ -53,6 +58,20 @@ export function requestCancel(id: string): Query {
             where id = $1 and status in ('queued', 'running')
             returning id, status`,
     values: [id],
+  };
+}
+
+/**
+ * {@link requestCancel} and whether the session exists, in one statement (run as the owner):
+ * one row `{ found, requested }`; found without requested means it has already finished.
+ */
+export function cancelIfUnfinished(id: string): Query {
+  const cancel = requestCancel(id);
+  return {
+    text: `with canceled as (${cancel.text})
+           select exists (select 1 from public.build_sessions where id = $1) as found,
+                  exists (select 1 from canceled) as requested`,
+    values: cancel.values,
   };
 }
 

@@ -8,11 +8,12 @@ import { type BuildEvent, type BuildEventRow, toBuildEvent } from "../events/bui
 import { kickWorker, sendStep } from "../queue/messages.ts";
 import type { CreateSession, SessionOptions } from "./body.ts";
 import {
+  cancelIfUnfinished,
   insertSession,
-  requestCancel,
   selectEvents,
   selectOpenDriftAlerts,
   selectSession,
+  selectSessionVisible,
   sessionByIdempotencyKey,
 } from "./sql.ts";
 
@@ -109,6 +110,15 @@ export function findSession(
   });
 }
 
+/** Whether the session exists and the caller may see it (RLS decides for users). */
+export function sessionVisible(pool: pg.Pool, identity: Identity, id: string): Promise<boolean> {
+  return asCaller(pool, identity, (db) => visible(db, id));
+}
+
+async function visible(db: pg.PoolClient, id: string): Promise<boolean> {
+  return (await firstRow(db, selectSessionVisible(id))) !== undefined;
+}
+
 /** The session's events after `afterSeq`, in seq order, or undefined if it is not visible. */
 export function listEvents(
   pool: pg.Pool,
@@ -118,23 +128,28 @@ export function listEvents(
   limit: number,
 ): Promise<BuildEvent[] | undefined> {
   return asCaller(pool, identity, async (db) => {
-    if (!(await firstRow(db, selectSession(id)))) return undefined;
+    if (!(await visible(db, id))) return undefined;
     return (await rows<BuildEventRow>(db, selectEvents(id, afterSeq, limit))).map(toBuildEvent);
   });
 }
 
 export type CancelResult = "not_found" | "finished" | "requested";
 
-/** Requests cancellation of a visible, unfinished session. */
+/**
+ * Requests cancellation of a visible, unfinished session. The service role sees every session,
+ * so for it this is one statement; a user's visibility is first read under RLS.
+ */
 export async function cancelSession(
   pool: pg.Pool,
   identity: Identity,
   id: string,
 ): Promise<CancelResult> {
-  const visible = await findSession(pool, identity, id);
-  if (!visible) return "not_found";
-  const updated = await firstRow(pool, requestCancel(id));
-  return updated ? "requested" : "finished";
+  if (identity.role !== "service_role" && !(await sessionVisible(pool, identity, id))) {
+    return "not_found";
+  }
+  const r = await firstRow<{ found: boolean; requested: boolean }>(pool, cancelIfUnfinished(id));
+  if (!r?.found) return "not_found";
+  return r.requested ? "requested" : "finished";
 }
 
 /** An open drift alert as `GET /sessions/:id/drift` returns it. */
@@ -201,7 +216,7 @@ export function listOpenDriftAlerts(
   id: string,
 ): Promise<DriftAlertView[] | undefined> {
   return asCaller(pool, identity, async (db) => {
-    if (!(await firstRow(db, selectSession(id)))) return undefined;
+    if (!(await visible(db, id))) return undefined;
     return (await rows<DriftAlertRow>(db, selectOpenDriftAlerts(id))).map(toDriftAlertView);
   });
 }

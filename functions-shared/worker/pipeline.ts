@@ -15,6 +15,7 @@ import { mcpConnectOptions, type McpTarget, mcpTargetFrom } from "../mcp/target.
 import type { McpToolClient } from "../mcp/types.ts";
 import { type OpenAISettings, openAISettingsFrom } from "../openai/settings.ts";
 import { selectPlanner } from "../plan/planner.ts";
+import { knownSecrets } from "../redact.ts";
 
 /** Where provisioning goes: the stack's MCP endpoint, or the hosted Management API. */
 export interface PipelineConfig {
@@ -53,10 +54,7 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
       reportTokenKey: e.VIBE_REPORT_TOKEN_SECRET ?? e.SUPABASE_SERVICE_ROLE_KEY,
     },
     openai: openAISettingsFrom(env),
-    secrets: [
-      e.SUPABASE_SERVICE_ROLE_KEY,
-      ...(e.SUPABASE_ACCESS_TOKEN ? [e.SUPABASE_ACCESS_TOKEN] : []),
-    ],
+    secrets: knownSecrets(env),
   };
 }
 

@@ -40,15 +40,17 @@ export interface SessionUpdate {
   outputs: unknown;
   contract: unknown;
   error: string | null;
-  finished: boolean;
 }
+
+/** `finished_at` follows the status: set once the build reaches a terminal one. */
+const FINISHED_AT =
+  "finished_at = case when $2 in ('succeeded', 'failed', 'canceled') then coalesce(finished_at, now()) end";
 
 export function updateSession(sessionId: string, u: SessionUpdate): Query {
   return {
     text: `update public.build_sessions
               set status = $2, plan = $3::jsonb, environment = $4::jsonb, outputs = $5::jsonb,
-                  error = $6, finished_at = case when $7 then coalesce(finished_at, now()) end,
-                  contract = $8::jsonb, updated_at = now()
+                  error = $6, ${FINISHED_AT}, contract = $7::jsonb, updated_at = now()
             where id = $1`,
     values: [
       sessionId,
@@ -57,9 +59,22 @@ export function updateSession(sessionId: string, u: SessionUpdate): Query {
       JSON.stringify(u.environment ?? null),
       JSON.stringify(u.outputs ?? null),
       u.error,
-      u.finished,
       JSON.stringify(u.contract ?? null),
     ],
+  };
+}
+
+/** Ends a build without running finalize (canceled, or finalize itself failing). */
+export function finishSession(
+  sessionId: string,
+  status: "failed" | "canceled",
+  error: string,
+): Query {
+  return {
+    text: `update public.build_sessions
+              set status = $2, error = $3, ${FINISHED_AT}, updated_at = now()
+            where id = $1`,
+    values: [sessionId, status, error],
   };
 }
 

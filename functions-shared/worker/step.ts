@@ -15,6 +15,7 @@ import { transactionCheckpointer } from "../graph/checkpointer.ts";
 import { PermanentStepError } from "../graph/failure.ts";
 import { type BuildGraph, buildGraph, NODES } from "../graph/index.ts";
 import type { BuildStateType } from "../graph/state.ts";
+import { ProvisioningError } from "../mcp/provisioner.ts";
 import { ToolCallError, type ToolCallRecord } from "../mcp/types.ts";
 import { redact } from "../redact.ts";
 import {
@@ -30,6 +31,7 @@ import type { SessionOptions } from "../sessions/body.ts";
 import { backoffSeconds, hasFault, type WorkerSettings } from "./settings.ts";
 import {
   appendEvents,
+  finishSession,
   heartbeat,
   selectSessionForStep,
   setPresence,
@@ -68,6 +70,8 @@ export interface WorkerDeps {
   pipeline(): Promise<PipelineDeps & { dispose(): Promise<void> }>;
   /** Fault injection: ends the process as a crash would (tests only). */
   crash(): never;
+  /** Secret values to keep out of errors written to events and the session. */
+  secrets: readonly string[];
 }
 
 interface SessionRow {
@@ -102,7 +106,6 @@ function sessionUpdate(state: BuildStateType) {
     outputs: state.outputs,
     contract: state.contract,
     error: state.failure?.message ?? null,
-    finished: state.finished,
   };
 }
 
@@ -247,11 +250,7 @@ async function cancelBuild(tx: pg.PoolClient, session: SessionRow, message: Queu
     payload: { before: message.message.node },
   };
   await rows(tx, appendEvents(session.id, [event]));
-  await tx.query(
-    `update public.build_sessions set status = 'canceled', error = 'Canceled by the user',
-            finished_at = now(), updated_at = now() where id = $1`,
-    [session.id],
-  );
+  await rows(tx, finishSession(session.id, "canceled", "Canceled by the user"));
   await rows(tx, deleteStep(message.msg_id));
   await rows(tx, heartbeat(session.id, message.message.node, "canceled"));
 }
@@ -291,10 +290,17 @@ async function handleFailure(
   error: unknown,
 ): Promise<StepOutcome> {
   const { sessionId, node } = message.message;
-  const text = String(redact(error instanceof Error ? error.message : String(error)));
+  const text = String(
+    redact(error instanceof Error ? error.message : String(error), { secrets: deps.secrets }),
+  );
+  // Every call of the failed attempt is logged, the failing one included.
   const calls = [...recorder.toolCalls];
   if (error instanceof ToolCallError) calls.push(error.record);
-  const attempt = message.read_ct;
+  if (error instanceof ProvisioningError) {
+    calls.push(...error.records.filter((r) => !calls.includes(r)));
+  }
+  // Counted in the message, not by pgmq's read_ct (which also counts redeliveries).
+  const attempt = message.message.attempt ?? 1;
   const permanent = error instanceof PermanentStepError;
   console.error(`[worker] ${sessionId} ${node} attempt ${attempt}: ${text}`);
 
@@ -314,7 +320,9 @@ async function handleFailure(
           failureEvent(node, "step_retrying", attempt, text, calls, delaySeconds),
         ]),
       );
-      await rows(tx, retryStepAfter(message.msg_id, delaySeconds));
+      // The next attempt is a new message, delayed, that knows its number.
+      await rows(tx, sendStep({ sessionId, node, attempt: attempt + 1 }, delaySeconds));
+      await rows(tx, deleteStep(message.msg_id));
       await rows(tx, heartbeat(sessionId, node, "retry"));
       return { kind: "retry", sessionId, node, attempt, delaySeconds, error: text } as const;
     }
@@ -335,11 +343,7 @@ async function handleFailure(
           payload: { node, error: text },
         }]),
       );
-      await tx.query(
-        `update public.build_sessions set status = 'failed', error = $2, finished_at = now(),
-                updated_at = now() where id = $1`,
-        [sessionId, text],
-      );
+      await rows(tx, finishSession(sessionId, "failed", text));
     } else {
       const graph = buildGraph(transactionCheckpointer(tx));
       const config = threadConfig(sessionId);

@@ -2,6 +2,7 @@
  * @module The contract CLI's arguments: `verify`, `snapshot`, `diff` and `smoke` with their
  * flags, checked before anything connects, with a usage error that says what to pass.
  */
+import { isUuid } from "../../functions-shared/text/uuid.ts";
 
 /** The CLI's usage text. */
 export const USAGE = `Usage: deno task contract <command> [options]
@@ -57,7 +58,6 @@ const VALUE_FLAGS = new Set([
   "--out",
 ]);
 const COMMANDS = new Set<string>(["verify", "snapshot", "diff", "smoke"]);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses `argv` (without the task name); throws {@linkcode UsageError} when it is wrong. */
 export function parseContractArgs(argv: readonly string[]): ContractArgs {
@@ -89,7 +89,7 @@ export function parseContractArgs(argv: readonly string[]): ContractArgs {
   const format = values.get("--format") ?? "md";
   if (format !== "md" && format !== "json") throw new UsageError("--format is md or json");
   const session = values.get("--session");
-  if (session !== undefined && !UUID.test(session)) {
+  if (session !== undefined && !isUuid(session)) {
     throw new UsageError("--session takes a session id (a UUID)");
   }
   const args: ContractArgs = {

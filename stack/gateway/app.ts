@@ -8,8 +8,9 @@ import { hasServiceKey, rejectWithoutJwt } from "./function_auth.ts";
 import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
 
 export interface ControlPlaneFunctions {
-  /** Names of the functions under supabase/functions. */
-  names(): string[];
+  /** Whether supabase/functions/<name>/index.ts exists (one stat, no directory listing). */
+  exists(name: string): Promise<boolean>;
+  /** How to start the function; its environment is read only when a process starts. */
   spec(name: string): FunctionSpec;
   verifyJwt(name: string): boolean;
   /** Test-only environment overrides for one function (restarts it). */
@@ -134,7 +135,7 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
     const fn = path.match(/^\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/);
     if (fn) {
       const name = fn[1]!;
-      if (!deps.functions.names().includes(name)) {
+      if (!(await deps.functions.exists(name))) {
         return Response.json(NOT_FOUND, { status: 404 });
       }
       if (deps.functions.verifyJwt(name)) {

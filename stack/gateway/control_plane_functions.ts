@@ -64,23 +64,20 @@ export function controlPlaneFunctions(opts: ControlPlaneOptions): ControlPlaneFu
   }
 
   return {
-    names() {
-      const names: string[] = [];
-      for (const entry of Deno.readDirSync(opts.functionsDir)) {
-        if (!entry.isDirectory) continue;
-        try {
-          Deno.statSync(`${opts.functionsDir}/${entry.name}/index.ts`);
-          names.push(entry.name);
-        } catch { /* not a function */ }
+    async exists(name) {
+      try {
+        return (await Deno.stat(`${opts.functionsDir}/${name}/index.ts`)).isFile;
+      } catch {
+        return false; // not a function
       }
-      return names;
     },
     spec(name): FunctionSpec {
       return {
         key: name,
         entry: `${opts.functionsDir}/${name}/index.ts`,
         cwd: opts.root,
-        env: { ...userSecrets(), ...(overrides.get(name) ?? {}), ...opts.env },
+        // Read when a process starts, not per request: a changed .env applies on the next start.
+        env: () => ({ ...userSecrets(), ...(overrides.get(name) ?? {}), ...opts.env }),
       };
     },
     verifyJwt(name) {

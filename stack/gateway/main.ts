@@ -6,7 +6,6 @@
  * print, their invocations and the requests to them go (redacted, batched) to the registry's
  * log table, which `get_logs` reads. Started by `deno task stack up`.
  */
-import pg from "../../functions-shared/db/pg.ts";
 import { redact } from "../../functions-shared/redact.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
@@ -72,16 +71,12 @@ const environments = environmentFunctionHost({
 });
 logs.current = environmentLogs({ writer: logWriter, environments });
 
-const pgNet = new PgNetRunner(async (database) => {
-  const client = new pg.Client({
-    host: paths.socketDir,
-    port: settings.dbPort,
-    user: SUPERUSER,
-    database,
-  });
-  await client.connect();
-  return client;
-});
+const pgNet = new PgNetRunner((database) => ({
+  host: paths.socketDir,
+  port: settings.dbPort,
+  user: SUPERUSER,
+  database,
+}));
 await pgNet.start();
 
 const realtime = createRealtime({

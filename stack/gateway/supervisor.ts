@@ -11,8 +11,11 @@ export interface FunctionSpec {
   entry: string;
   /** Working directory (its deno.json, if any, supplies the import map). */
   cwd: string;
-  /** The environment the function sees, and nothing else. */
-  env: Record<string, string>;
+  /**
+   * The environment the function sees, and nothing else; a function is called only when a
+   * process is started (so reading it may cost file I/O that requests should not pay).
+   */
+  env: Record<string, string> | (() => Record<string, string>);
   /** Extra `deno run` flags (e.g. `--no-config`, `--config=…` for deployed functions). */
   denoArgs?: string[];
 }
@@ -66,7 +69,11 @@ export class FunctionSupervisor {
       args: ["run", "-A", "--quiet", ...(spec.denoArgs ?? []), HOST, spec.entry],
       cwd: spec.cwd,
       clearEnv: true,
-      env: { ...passthrough, NO_COLOR: "1", ...spec.env },
+      env: {
+        ...passthrough,
+        NO_COLOR: "1",
+        ...(typeof spec.env === "function" ? spec.env() : spec.env),
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

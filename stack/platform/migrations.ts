@@ -4,7 +4,7 @@
  * record (a failing one leaves nothing), listed, and replayed into another environment.
  */
 import type pg from "../../functions-shared/db/pg.ts";
-import { nextVersion } from "../../functions-shared/mcp/migration_history_sql.ts";
+import { nextVersion, sortHistory } from "../../functions-shared/mcp/migration_history_sql.ts";
 
 /** The next version, as the hosted fallback picks it too: a CLI timestamp or newest + 1. */
 export { nextVersion };
@@ -22,16 +22,7 @@ export async function recordedMigrations(client: pg.Client): Promise<RecordedMig
     `select version, name, coalesce(statements, '{}') as statements
        from supabase_migrations.schema_migrations`,
   );
-  return r.rows.sort(compareVersions);
-}
-
-function compareVersions(a: { version: string }, b: { version: string }): number {
-  const numeric = /^\d+$/;
-  if (numeric.test(a.version) && numeric.test(b.version)) {
-    const d = BigInt(a.version) - BigInt(b.version);
-    return d < 0n ? -1 : d > 0n ? 1 : 0;
-  }
-  return a.version.localeCompare(b.version);
+  return sortHistory(r.rows);
 }
 
 /**

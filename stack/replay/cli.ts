@@ -13,6 +13,7 @@
  */
 import pg from "../../functions-shared/db/pg.ts";
 import { connectRemote } from "../../functions-shared/mcp/remote_client.ts";
+import { isUuid } from "../../functions-shared/text/uuid.ts";
 import { stackStatus } from "../lifecycle.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { readSettings } from "../settings.ts";
@@ -60,12 +61,8 @@ function parseArgs(argv: string[]): Args {
   return { ...args, command: exporting ? "export" : "replay", source } as Args;
 }
 
-const isSessionId = (s: string) =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-    .test(s);
-
 async function loadLog(source: string, dbUrl: string): Promise<ToolCallLog> {
-  if (!isSessionId(source)) return parseToolCallLog(await Deno.readTextFile(source));
+  if (!isUuid(source)) return parseToolCallLog(await Deno.readTextFile(source));
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
   try {

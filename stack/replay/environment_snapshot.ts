@@ -5,7 +5,9 @@
  */
 import { introspect } from "../../functions-shared/drift/introspect.ts";
 import type { Model } from "../../functions-shared/drift/model.ts";
-import type { SqlRunner } from "../../functions-shared/drift/sql_runner.ts";
+import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { mcpSqlRunner } from "../../functions-shared/graph/contract_snapshot.ts";
+import { createMcpProvisioner } from "../../functions-shared/mcp/mcp_provisioner.ts";
 import type { McpToolClient } from "../../functions-shared/mcp/types.ts";
 
 /** A deployed function as compared. */
@@ -22,29 +24,13 @@ export interface EnvironmentSnapshot {
   functions: FunctionSnapshot[];
 }
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** `execute_sql` on one project as the drift engine's runner (no parameters needed). */
-export function mcpRunner(client: McpToolClient, ref: string): SqlRunner {
-  return {
-    async query<T>(text: string, values?: readonly unknown[]): Promise<T[]> {
-      if (values?.length) {
-        throw new Error("Cannot send parameters through execute_sql: inline them in the SQL");
-      }
-      return (await client.callTool<T[]>("execute_sql", { project_id: ref, query: text })).data;
-    },
-  };
-}
-
 /** Reads an environment's model and functions. */
 export async function snapshotEnvironment(
   client: McpToolClient,
   ref: string,
 ): Promise<EnvironmentSnapshot> {
-  const { model } = await introspect(mcpRunner(client, ref), { mode: "single-statement" });
+  const runner = mcpSqlRunner(createMcpProvisioner(client), ref, []);
+  const { model } = await introspect(runner, { mode: "single-statement" });
   const { data } = await client.callTool<{ functions: { slug: string }[] }>(
     "list_edge_functions",
     { project_id: ref },
@@ -59,7 +45,7 @@ export async function snapshotEnvironment(
     const files = await Promise.all(
       fn.data.files.map(async (f) => ({
         name: f.name.replace(/^\.\//, ""),
-        sha256: await sha256(f.content),
+        sha256: await sha256Hex(f.content),
       })),
     );
     functions.push({

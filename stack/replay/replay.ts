@@ -6,8 +6,8 @@
  * environment still has them; then the original and the replay are compared (tables, columns,
  * policies, functions, Edge Functions). The fresh environment is deleted unless kept.
  */
-import { quoteLiteral } from "../../functions-shared/mcp/migration_history_sql.ts";
 import { type McpToolClient, ToolCallError } from "../../functions-shared/mcp/types.ts";
+import { quoteLiteral } from "../../functions-shared/sql/identifier.ts";
 import { compareEnvironments, type Difference } from "./compare_environments.ts";
 import { snapshotEnvironment } from "./environment_snapshot.ts";
 import { IdMap } from "./id_map.ts";

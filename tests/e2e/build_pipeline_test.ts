@@ -105,9 +105,16 @@ async function checkEnvironment(session: SessionView, events: BuildEvent[]) {
     `the reasons name ${target}: ${JSON.stringify(refusedBody.reasons)}`,
   );
   const accepted = await (await gate(
-    `create index if not exists ${target}_created_at_idx on public.${target} (created_at)`,
+    `create index if not exists ${target}_created_at_idx on public.${target} (created_at);
+     comment on table public.${target} is 'checked by spec_gate'`,
   )).json();
   assert.deepEqual(accepted, { allowed: true, reasons: [] });
+  // A migration that tries to commit is refused, and commits nothing.
+  const committing = await (await gate(
+    `begin; alter table public.${target} disable row level security; commit;`,
+  )).json();
+  assert.equal(committing.allowed, false);
+  assert.match(committing.reasons[0], /remove BEGIN\/COMMIT/);
   const byAnon = await gate("select 1", env.anonKey);
   assert.equal(byAnon.status, 403);
   await byAnon.body?.cancel();
@@ -134,6 +141,7 @@ async function checkNoSecrets(events: BuildEvent[], env: SessionView["environmen
   ];
   for (const secret of secrets) assert.ok(!text.includes(secret), "no key or secret in events");
   assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(text), "no JWT in events");
+  assert.ok(!/vrt_[A-Za-z0-9_-]{20,}/.test(text), "no environment reporting token in events");
 }
 
 for (const template of ["marketplace", "saas"] as const) {

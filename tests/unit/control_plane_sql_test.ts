@@ -11,7 +11,12 @@ import {
   sendStep,
 } from "../../functions-shared/queue/messages.ts";
 import { insertSession, requestCancel, selectEvents } from "../../functions-shared/sessions/sql.ts";
-import { appendEvents, tryLockSession, updateSession } from "../../functions-shared/worker/sql.ts";
+import {
+  appendEvents,
+  finishSession,
+  tryLockSession,
+  updateSession,
+} from "../../functions-shared/worker/sql.ts";
 import { backoffSeconds, readWorkerSettings } from "../../functions-shared/worker/settings.ts";
 
 const squash = (s: string) => s.replace(/\s+/g, " ").trim();
@@ -60,15 +65,20 @@ Deno.test("worker statements: lock per session, events appended in one call, ses
     outputs: { b: 2 },
     contract: null,
     error: null,
-    finished: true,
   });
   assert.equal(
     squash(u.text),
     "update public.build_sessions set status = $2, plan = $3::jsonb, environment = $4::jsonb, " +
-      "outputs = $5::jsonb, error = $6, finished_at = case when $7 then coalesce(finished_at, now()) end, " +
-      "contract = $8::jsonb, updated_at = now() where id = $1",
+      "outputs = $5::jsonb, error = $6, finished_at = case when $2 in ('succeeded', 'failed', " +
+      "'canceled') then coalesce(finished_at, now()) end, contract = $7::jsonb, " +
+      "updated_at = now() where id = $1",
   );
-  assert.deepEqual(u.values, ["s", "succeeded", '{"a":1}', "null", '{"b":2}', null, true, "null"]);
+  assert.deepEqual(u.values, ["s", "succeeded", '{"a":1}', "null", '{"b":2}', null, "null"]);
+  assert.deepEqual(finishSession("s", "canceled", "Canceled by the user").values, [
+    "s",
+    "canceled",
+    "Canceled by the user",
+  ]);
 });
 
 Deno.test("sessions statements: idempotent insert, events after a seq, cancel only unfinished", () => {

@@ -1,5 +1,6 @@
 /** @module The drift sentinel's SQL builders: exact texts and parameters. */
 import assert from "node:assert/strict";
+import { vectorLiteral } from "../../functions-shared/graph/sql.ts";
 import {
   appendDriftEvents,
   insertAlerts,
@@ -14,7 +15,6 @@ import {
   selectSessionContract,
   selectWatchedSessions,
   useIterativeIndexScans,
-  vectorText,
 } from "../../functions-shared/drift/sentinel/sql.ts";
 import { selectOpenDriftAlerts } from "../../functions-shared/sessions/sql.ts";
 
@@ -87,7 +87,7 @@ Deno.test("nearest spec chunk: cosine distance order, limit 1, similarity = 1 - 
     /where s\.session_id = \$1 and s\.metadata ->> 'embedder' = \$2 and s\.embedding is not null order by s\.embedding operator\(extensions\.<=>\) q\.vector::extensions\.vector limit 1/,
   );
   assert.deepEqual(q.values, [SESSION, "lexical-v1", ["[0.5,-0.25]", "[1,0]"]]);
-  assert.equal(vectorText([1, 2.5]), "[1,2.5]");
+  assert.equal(vectorLiteral([1, 2.5]), "[1,2.5]");
 });
 
 Deno.test("alerts insert skips fingerprints already open (the partial unique index)", () => {
@@ -110,15 +110,20 @@ Deno.test("alerts insert skips fingerprints already open (the partial unique ind
   assert.deepEqual(q.values, [SESSION, JSON.stringify([row])]);
 });
 
-Deno.test("alerts whose fingerprint disappeared are resolved", () => {
-  const q = resolveAlerts(SESSION, ["a", "b"]);
+Deno.test("alerts whose fingerprint disappeared are resolved, by the source that raised them", () => {
+  const q = resolveAlerts(SESSION, ["a", "b"], "sentinel");
   assert.equal(
     oneLine(q.text),
     "update public.drift_alerts set resolved_at = now() where session_id = $1 and " +
-      "resolved_at is null and fingerprint <> all($2::text[]) returning id, fingerprint",
+      "resolved_at is null and fingerprint <> all($2::text[]) and details ->> 'source' = $3 " +
+      "returning id, fingerprint",
   );
-  assert.deepEqual(q.values, [SESSION, ["a", "b"]]);
-  assert.deepEqual(resolveAlerts(SESSION, []).values, [SESSION, []], "no finding resolves all");
+  assert.deepEqual(q.values, [SESSION, ["a", "b"], "sentinel"]);
+  assert.deepEqual(
+    resolveAlerts(SESSION, [], "environment").values,
+    [SESSION, [], "environment"],
+    "an empty report resolves only what environments reported",
+  );
 });
 
 Deno.test("drift events go through private.append_build_events", () => {

@@ -6,7 +6,6 @@ import {
   historyPresentSql,
   listHistorySql,
   nextVersion,
-  quoteLiteral,
   sortHistory,
 } from "../../functions-shared/mcp/migration_history_sql.ts";
 
@@ -27,7 +26,7 @@ Deno.test("applyWithHistorySql: the migration and its row in one multi-statement
   assert.throws(() => applyWithHistorySql("1; drop", "x", "select 1"), /must be digits/);
 });
 
-Deno.test("history queries and literals", () => {
+Deno.test("history queries", () => {
   assert.equal(
     historyPresentSql(),
     "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
@@ -36,8 +35,6 @@ Deno.test("history queries and literals", () => {
     listHistorySql(),
     "select version, name from supabase_migrations.schema_migrations order by version",
   );
-  assert.equal(quoteLiteral(String.raw`a'b\c`), String.raw`'a''b\c'`);
-  assert.throws(() => quoteLiteral("a\0b"), /NUL/);
 });
 
 Deno.test("nextVersion: a CLI timestamp, or one past the newest", () => {

@@ -1,7 +1,7 @@
 /** @module Redaction, property-tested: secrets embedded anywhere in generated nested values
  * never survive; values without secrets come back unchanged. Seeded, so failures reproduce. */
 import assert from "node:assert/strict";
-import { isSensitiveKey, redact, REDACTED } from "../../functions-shared/redact.ts";
+import { isSensitiveKey, knownSecrets, redact, REDACTED } from "../../functions-shared/redact.ts";
 
 /** mulberry32: a small seeded PRNG. */
 function prng(seed: number): () => number {
@@ -120,7 +120,7 @@ function b64json(g: Gen, o: Record<string, unknown>): string {
 }
 
 function secret(g: Gen): Secret {
-  switch (g.int(10)) {
+  switch (g.int(11)) {
     case 0: {
       const jwt = `${b64json(g, { alg: "HS256", typ: "JWT" })}.${
         b64json(g, { role: g.pick(["anon", "service_role", "authenticated"]) })
@@ -162,6 +162,10 @@ function secret(g: Gen): Secret {
     case 8: {
       const tok = `Tk${g.chars(ALNUM, 20, 40)}`;
       return { secret: tok, text: `curl -H "Authorization: Basic ${btoa(tok)}" x` };
+    }
+    case 9: {
+      const k = `vrt_${g.chars(B64URL, 43, 43)}`;
+      return { secret: k, text: `{"reportToken":"${k}"}` };
     }
     default: {
       const tok = `Tk${g.chars(ALNUM + "._-", 20, 40)}`;
@@ -320,5 +324,25 @@ Deno.test("redact: a password property assigned in code is not a connection stri
   assert.equal(
     redact("postgres://db/x?user=u&password=Hunter2Hunter2"),
     "postgres://db/x?user=u&password=[redacted]",
+  );
+});
+
+Deno.test("knownSecrets reads a function's secrets from its environment", () => {
+  const env = {
+    SUPABASE_SERVICE_ROLE_KEY: "service-role-key-value",
+    OPENAI_API_KEY: "sk-openai-key-value",
+    SUPABASE_DB_URL: "postgresql://postgres:S3cr3t%2Fpassword@db:5432/postgres",
+    SUPABASE_SECRET_KEYS: '{"default":"sb_secret_abcdefghijklmnop"}',
+  };
+  assert.deepEqual(knownSecrets(env).sort(), [
+    "S3cr3t/password",
+    "sb_secret_abcdefghijklmnop",
+    "service-role-key-value",
+    "sk-openai-key-value",
+  ]);
+  assert.deepEqual(
+    knownSecrets({ SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:54322/postgres" }),
+    [],
+    "the local stack's default password is no secret",
   );
 });

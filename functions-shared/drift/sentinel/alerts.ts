@@ -96,6 +96,11 @@ export function alertRow(
     (fixRedacted
       ? "\nThe fix SQL contained a secret and was redacted: get it with " +
         "`deno task contract verify --session <id> --patch <file>`."
+      : "") +
+    // An environment's own report is not verified by the control plane: nor is its SQL.
+    (ctx.source === "environment"
+      ? "\nReported by the environment itself, not verified by the control plane: review the " +
+        "SQL before running it, or run `POST /sessions/<id>/drift/check` for a verified finding."
       : "");
   return {
     fingerprint: f.fingerprint,

@@ -18,6 +18,7 @@ import {
   createFunctionApp,
   requireServiceRole,
 } from "../../http/function_app.ts";
+import { isUuid, UUID_PATTERN } from "../../text/uuid.ts";
 import {
   bearerToken,
   checkEnvironmentToken,
@@ -33,11 +34,9 @@ export interface DriftCheckDeps extends SentinelDeps {
   readonly auth: AuthDeps;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const CheckBodySchema = z.object({
   source: z.string().max(40).optional(),
-  sessionId: z.string().regex(UUID, "must be a UUID").optional(),
+  sessionId: z.string().regex(UUID_PATTERN, "must be a UUID").optional(),
 });
 
 async function jsonBody(req: { text(): Promise<string> }): Promise<unknown> {
@@ -95,7 +94,7 @@ export function createDriftCheckApp(deps: DriftCheckDeps): Hono<AppEnv> {
       if (!token) throw new HttpError(401, INVALID_TOKEN);
       const body = await jsonBody(c.req);
       const sessionId = (body as { sessionId?: unknown } | null)?.sessionId;
-      if (typeof sessionId !== "string" || !UUID.test(sessionId)) {
+      if (typeof sessionId !== "string" || !isUuid(sessionId)) {
         throw new HttpError(400, 'Report body must name its session: { "sessionId": "<uuid>" }');
       }
       const check = await checkEnvironmentToken(deps.pool, sessionId.toLowerCase(), token);
@@ -122,7 +121,7 @@ export function createDriftCheckApp(deps: DriftCheckDeps): Hono<AppEnv> {
   app.post("/tokens/:sessionId/revoke", async (c) => {
     requireServiceRole(c.get("identity"));
     const sessionId = c.req.param("sessionId");
-    if (!UUID.test(sessionId)) throw new HttpError(400, "Session id must be a UUID");
+    if (!isUuid(sessionId)) throw new HttpError(400, "Session id must be a UUID");
     const revoked = await revokeToken(deps.pool, sessionId.toLowerCase());
     if (!revoked) {
       throw new HttpError(

@@ -172,9 +172,11 @@ export async function recordDrift(
     const inserted = alertRows.length > 0
       ? await rows<{ id: string; fingerprint: string }>(db, insertAlerts(sessionId, alertRows))
       : [];
+    // An environment reporting fewer findings (or none) clears only what environments reported,
+    // never what the control plane's own reading found.
     const resolved = await rows<{ id: string; fingerprint: string }>(
       db,
-      resolveAlerts(sessionId, findings.map((f) => f.fingerprint)),
+      resolveAlerts(sessionId, findings.map((f) => f.fingerprint), observation.source),
     );
     const rowByFingerprint = new Map(alertRows.map((r) => [r.fingerprint, r]));
     const newAlerts: NewAlert[] = [];

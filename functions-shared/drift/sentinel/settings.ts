@@ -9,6 +9,7 @@ import { connectMcp } from "../../mcp/connect.ts";
 import { createMcpProvisioner } from "../../mcp/mcp_provisioner.ts";
 import { mcpConnectOptions, type McpTarget, mcpTargetFrom } from "../../mcp/target.ts";
 import { type OpenAISettings, openAISettingsFrom } from "../../openai/settings.ts";
+import { knownSecrets } from "../../redact.ts";
 import type { SentinelConnection } from "./sentinel.ts";
 
 /** The sentinel's settings. */
@@ -54,11 +55,7 @@ export function readSentinelConfig(env: Record<string, string | undefined>): Sen
     concurrency: e.VIBE_DRIFT_CONCURRENCY,
     batchSize: e.VIBE_DRIFT_BATCH,
     callTimeoutMs: e.VIBE_DRIFT_CALL_TIMEOUT_MS,
-    secrets: [
-      ...(e.SUPABASE_SERVICE_ROLE_KEY ? [e.SUPABASE_SERVICE_ROLE_KEY] : []),
-      ...(e.SUPABASE_ACCESS_TOKEN ? [e.SUPABASE_ACCESS_TOKEN] : []),
-      ...(env.OPENAI_API_KEY ? [env.OPENAI_API_KEY] : []),
-    ],
+    secrets: knownSecrets(env),
   };
 }
 

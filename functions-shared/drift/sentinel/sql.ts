@@ -4,6 +4,7 @@
  * inserting and resolving alerts, the `drift_detected` events, and environment tokens.
  */
 import type { Query } from "../../db/query.ts";
+import { vectorLiteral } from "../../graph/sql.ts";
 import type { PendingEvent } from "../../events/build_event.ts";
 
 /**
@@ -88,11 +89,6 @@ export function useIterativeIndexScans(): Query {
   };
 }
 
-/** pgvector's text form of a vector. */
-export function vectorText(values: readonly number[]): string {
-  return `[${values.map((v) => (Number.isFinite(v) ? v : 0)).join(",")}]`;
-}
-
 /**
  * For each query vector (in order; `index` counts from 0), the session's most similar chunk
  * embedded by `embedder`: ordered by cosine distance (`<=>`, the HNSW index's operator class),
@@ -118,7 +114,7 @@ export function nearestSpecChunks(
                 limit 1
              ) c
             order by q.ord`,
-    values: [sessionId, embedder, vectors.map(vectorText)],
+    values: [sessionId, embedder, vectors.map(vectorLiteral)],
   };
 }
 
@@ -154,14 +150,22 @@ export function insertAlerts(sessionId: string, alerts: readonly AlertRow[]): Qu
   };
 }
 
-/** Resolves the session's open alerts whose fingerprint is no longer found. */
-export function resolveAlerts(sessionId: string, currentFingerprints: readonly string[]): Query {
+/**
+ * Resolves the session's open alerts from `source` whose fingerprint is no longer found: an
+ * environment's own report can clear only what environments reported, never the sentinel's.
+ */
+export function resolveAlerts(
+  sessionId: string,
+  currentFingerprints: readonly string[],
+  source: "sentinel" | "environment",
+): Query {
   return {
     text: `update public.drift_alerts set resolved_at = now()
             where session_id = $1 and resolved_at is null
               and fingerprint <> all($2::text[])
+              and details ->> 'source' = $3
             returning id, fingerprint`,
-    values: [sessionId, [...currentFingerprints]],
+    values: [sessionId, [...currentFingerprints], source],
   };
 }
 

@@ -2,7 +2,8 @@
  * @module `spec_gate`, deployed into an environment: POST a migration's SQL and learn whether
  * applying it would break the contract — row-level security disabled, a required table or
  * policy dropped, a grant to anon widened — with the reasons. The migration runs inside a
- * transaction that is always rolled back; only the environment's service role may call it.
+ * transaction that is always rolled back (and that the migration cannot end: it runs through
+ * EXECUTE, where COMMIT is an error); only the environment's service role may call it.
  */
 import pg from "../../db/pg.ts";
 import { introspect } from "../../drift/introspect.ts";
@@ -45,12 +46,20 @@ Deno.serve(async (req) => {
     const runner = pgRunner(client);
     const before = verify(CONTRACT.model, (await introspect(runner)).model);
     try {
-      await client.query("savepoint migration");
-      await client.query(sql);
+      // Run through EXECUTE so the migration cannot end our transaction: a COMMIT or BEGIN in
+      // it is an error here instead of committing for real.
+      await client.query("select set_config('vibe.spec_gate_sql', $1, true)", [sql]);
+      await client.query(
+        "do $gate$ begin execute current_setting('vibe.spec_gate_sql'); end $gate$",
+      );
     } catch (e) {
+      const message = (e as Error).message;
+      const hint = /transaction/i.test(message)
+        ? " (remove BEGIN/COMMIT: spec_gate runs the migration in a transaction of its own)"
+        : "";
       return Response.json({
         allowed: false,
-        reasons: [`The migration fails: ${(e as Error).message}`],
+        reasons: [`The migration fails: ${message}${hint}`],
       });
     }
     const after = verify(CONTRACT.model, (await introspect(runner)).model);

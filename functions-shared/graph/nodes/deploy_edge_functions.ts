@@ -25,9 +25,7 @@ export async function deployEdgeFunctions(
   const token = await reportToken(settings.reportTokenKey, state.sessionId);
   await rows(ctx.db, upsertReportToken(state.sessionId, environment.ref, await sha256Hex(token)));
   // The contract is the environment as the pipeline built it, read before anything else runs.
-  const snapshot = state.contract
-    ? { model: state.contract, records: [] }
-    : await snapshotContract(ctx.deps.provisioner, environment.ref);
+  const snapshot = await snapshotContract(ctx.deps.provisioner, environment.ref);
   const snapshotCalls = ctx.recordCalls(snapshot.records);
   const contract = {
     sessionId: state.sessionId,

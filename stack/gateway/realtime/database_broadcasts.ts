@@ -27,7 +27,8 @@ export interface DatabaseBroadcastOptions {
   log?: (line: string) => void;
   /**
    * How far back (a Postgres interval) rows are looked for: a transaction that commits a
-   * broadcast later than this after it started is missed. Defaults to 2 minutes.
+   * broadcast later than this after it started is missed. Defaults to 15 minutes, longer than
+   * any worker step (rows carry their transaction's start time, as on hosted).
    */
   lookback?: string;
   /** Polling interval in milliseconds when no notification arrives. Defaults to 1000. */
@@ -72,7 +73,7 @@ export class DatabaseBroadcasts {
   #lastError: string | undefined;
 
   constructor(opts: DatabaseBroadcastOptions) {
-    this.#opts = { log: console.error, lookback: "2 minutes", pollMs: 1000, ...opts };
+    this.#opts = { log: console.error, lookback: "15 minutes", pollMs: 1000, ...opts };
   }
 
   /**

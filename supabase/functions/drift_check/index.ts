@@ -6,17 +6,31 @@ import {
   readSentinelConfig,
   sentinelConnector,
 } from "../../../functions-shared/drift/sentinel/settings.ts";
-import { embedderNamed } from "../../../functions-shared/embed/embedder_by_name.ts";
+import {
+  embedderNamed,
+  type NamedEmbedder,
+} from "../../../functions-shared/embed/embedder_by_name.ts";
 import { authDeps } from "../../../functions-shared/http/auth_deps.ts";
 
 const env = Deno.env.toObject();
 const config = readFunctionConfig(env);
 const sentinel = readSentinelConfig(env);
+// One embedder per name for the function's life (its configuration never changes): not a new
+// Supabase.ai session or OpenAI client per environment checked.
+const embedders = new Map<string, NamedEmbedder>();
+function memoisedEmbedderNamed(name: string): NamedEmbedder {
+  let named = embedders.get(name);
+  if (!named) {
+    named = embedderNamed(name, { openai: sentinel.openai });
+    embedders.set(name, named);
+  }
+  return named;
+}
 const app = createDriftCheckApp({
   auth: authDeps(config),
   pool: createPool(config.dbUrl),
   connect: sentinelConnector(sentinel),
-  embedderNamed: (name) => embedderNamed(name, { openai: sentinel.openai }),
+  embedderNamed: memoisedEmbedderNamed,
   concurrency: sentinel.concurrency,
   batchSize: sentinel.batchSize,
   secrets: sentinel.secrets,

@@ -4,16 +4,15 @@ import { createPool } from "../../../functions-shared/db/pool.ts";
 import { authDeps } from "../../../functions-shared/http/auth_deps.ts";
 import { createSessionsApp } from "../../../functions-shared/sessions/app.ts";
 import {
+  driftCheckClientConfig,
   httpDriftCheckClient,
-  readDriftCheckClientConfig,
 } from "../../../functions-shared/sessions/drift_check_client.ts";
 
-const env = Deno.env.toObject();
-const config = readFunctionConfig(env);
+const config = readFunctionConfig(Deno.env.toObject());
 const app = createSessionsApp({
   auth: authDeps(config),
   pool: createPool(config.dbUrl),
-  driftCheck: httpDriftCheckClient(readDriftCheckClientConfig(env)),
+  driftCheck: httpDriftCheckClient(driftCheckClientConfig(config)),
 });
 
 Deno.serve(app.fetch);

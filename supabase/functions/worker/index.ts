@@ -12,12 +12,14 @@ import { readWorkerSettings } from "../../../functions-shared/worker/settings.ts
 
 const env = Deno.env.toObject();
 const config = readFunctionConfig(env);
+const pipeline = readPipelineConfig(env);
 const app = createWorkerApp({
   auth: authDeps(config),
   pool: createPool(config.dbUrl),
   settings: readWorkerSettings(env),
-  pipeline: createPipelineFactory(readPipelineConfig(env), bundledEnvironmentFunctions),
+  pipeline: createPipelineFactory(pipeline, bundledEnvironmentFunctions),
   crash: () => Deno.exit(137),
+  secrets: pipeline.secrets,
 });
 
 Deno.serve(app.fetch);
