@@ -7,8 +7,9 @@ import { PG_BIN } from "../../stack/install.ts";
 import { pidAlive, portOpen, waitFor } from "../../stack/process.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
-const API_PORT = 55421;
-const DB_PORT = 55422;
+// Beside the main stack's ports (VIBE_API_PORT / VIBE_DB_PORT), so several checkouts can test at once.
+const API_PORT = Number(Deno.env.get("VIBE_API_PORT") ?? 54321) + 1100;
+const DB_PORT = Number(Deno.env.get("VIBE_DB_PORT") ?? 54322) + 1100;
 
 async function cli(dir: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
