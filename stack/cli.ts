@@ -7,18 +7,21 @@
  *   reset               recreate the databases from the migrations
  *   migrate             apply new migrations
  *   token [--email E]   create the auth.users row and print a signed-in user's JWT
+ *   doctor [--json]     each prerequisite and its state; installs nothing
  */
+import { doctor, formatDoctor } from "./install.ts";
 import { down, migrate, reset, type StackStatus, stackStatus, up } from "./lifecycle.ts";
 import { withStackLock } from "./lock.ts";
 import { signIn } from "./token.ts";
 
-const USAGE = `Usage: deno task stack <up|down|status|reset|migrate|token> [options]
+const USAGE = `Usage: deno task stack <up|down|status|reset|migrate|token|doctor> [options]
   up [--quiet]        install what is missing, start the stack, apply migrations
   down                stop the gateway, the functions and PostgreSQL
   status [--json]     print URLs and keys
   reset               recreate the databases from supabase/migrations
   migrate             apply migrations not yet applied
-  token [--email E]   print a JWT for a signed-in user (created if needed)`;
+  token [--email E]   print a JWT for a signed-in user (created if needed)
+  doctor [--json]     list each prerequisite and its state (exit 1 when one is missing)`;
 
 function printStatus(s: StackStatus, json: boolean) {
   if (json) {
@@ -69,6 +72,11 @@ async function main(args: string[]): Promise<number> {
       const user = await signIn(flag(rest, "--email") ?? "demo@example.com");
       console.log(user.token);
       return 0;
+    }
+    case "doctor": {
+      const report = await doctor();
+      console.log(rest.includes("--json") ? JSON.stringify(report, null, 2) : formatDoctor(report));
+      return report.ok ? 0 : 1;
     }
     default:
       console.error(USAGE);

@@ -1,8 +1,8 @@
-/** @module The stack's PostgreSQL 15 cluster: initdb, start, stop, and superuser connections. */
+/** @module The stack's PostgreSQL cluster: initdb, start, stop, and superuser connections. */
 import pg from "../functions-shared/db/pg.ts";
-import { PG_BIN } from "./install.ts";
+import { postgresLayout } from "./install.ts";
 import { exists, isRoot, portOpen, run, waitFor } from "./process.ts";
-import { paths } from "./settings.ts";
+import { clusterLocation, paths } from "./settings.ts";
 
 /** The cluster's superuser, as on hosted Supabase. */
 export const SUPERUSER = "supabase_admin";
@@ -51,20 +51,25 @@ export async function clusterInitialized(): Promise<boolean> {
 
 /** Creates the cluster: superuser supabase_admin, trust on the socket, passwords over TCP. */
 export async function initCluster(port: number, password: string): Promise<void> {
-  await Deno.mkdir(paths.stackDir, { recursive: true });
+  const { home } = clusterLocation();
+  const logDir = paths.postgresLog.replace(/\/[^/]+$/, "");
+  // Directories the stack creates on the way are made searchable, so postgres reaches them.
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.chmod(home, 0o755); // whatever the umask
   await Deno.mkdir(paths.socketDir, { recursive: true });
-  await Deno.mkdir(paths.logs, { recursive: true });
-  const pwfile = `${paths.stackDir}/.pwfile`;
+  await Deno.mkdir(logDir, { recursive: true });
+  const pwfile = `${home}/.pwfile`;
   await Deno.writeTextFile(pwfile, `${password}\n`, { mode: 0o600 });
   await chownToPostgres(paths.socketDir);
-  await chownToPostgres(paths.logs);
+  await chownToPostgres(logDir);
   await chownToPostgres(pwfile);
+  const { bin } = await postgresLayout();
   // initdb refuses an existing non-empty directory; start clean.
   await Deno.remove(paths.pgdata, { recursive: true }).catch(() => {});
   await Deno.mkdir(paths.pgdata, { recursive: true, mode: 0o700 });
   await chownToPostgres(paths.pgdata);
   try {
-    await run(`${PG_BIN}/initdb`, [
+    await run(`${bin}/initdb`, [
       "-D",
       paths.pgdata,
       "-U",
@@ -86,7 +91,8 @@ export async function initCluster(port: number, password: string): Promise<void>
 export async function clusterRunning(port: number): Promise<boolean> {
   const pidFile = `${paths.pgdata}/postmaster.pid`;
   if (!(await exists(pidFile))) return false;
-  const r = await run(`${PG_BIN}/pg_ctl`, ["-D", paths.pgdata, "status"], {
+  const { bin } = await postgresLayout();
+  const r = await run(`${bin}/pg_ctl`, ["-D", paths.pgdata, "status"], {
     ...asUser(),
     allowFailure: true,
   });
@@ -103,10 +109,11 @@ export async function startCluster(port: number): Promise<void> {
         `or set VIBE_DB_PORT to a free port.`,
     );
   }
-  const log = `${paths.logs}/postgres.log`;
+  const log = paths.postgresLog;
+  const { bin } = await postgresLayout();
   try {
     await run(
-      `${PG_BIN}/pg_ctl`,
+      `${bin}/pg_ctl`,
       ["-D", paths.pgdata, "-l", log, "-w", "-t", "60", "start"],
       asUser(),
     );
@@ -119,7 +126,8 @@ export async function startCluster(port: number): Promise<void> {
 
 export async function stopCluster(): Promise<void> {
   if (!(await exists(`${paths.pgdata}/postmaster.pid`))) return;
-  await run(`${PG_BIN}/pg_ctl`, ["-D", paths.pgdata, "-m", "fast", "-w", "stop"], {
+  const { bin } = await postgresLayout();
+  await run(`${bin}/pg_ctl`, ["-D", paths.pgdata, "-m", "fast", "-w", "stop"], {
     ...asUser(),
     allowFailure: true,
   });

@@ -1,34 +1,115 @@
 /**
- * @module Installs what the local stack needs, idempotently: PostgreSQL 15, pg_cron (Debian),
- * pgvector (built from Debian's source package) and the stack's own compatibility extensions.
+ * @module Installs what the local stack needs, idempotently: PostgreSQL 15 or 17, pg_cron and
+ * pgvector (Debian packages, or pgvector built from Debian's source package where no binary is
+ * packaged), and the stack's own compatibility extensions. Every check reads the real files
+ * (prerequisites.ts); `stack doctor` prints the same checks without installing anything.
  */
+import { parse as parseToml } from "smol-toml";
+import {
+  assessPrerequisites,
+  type CompatFile,
+  formatPrerequisites,
+  type MachineProbe,
+  packagesToInstall,
+  type Prerequisite,
+} from "./prerequisites.ts";
+import {
+  choosePostgresMajor,
+  debianLayout,
+  type PostgresLayout,
+  SUPPORTED_MAJORS,
+  type VersionChoice,
+} from "./postgres_version.ts";
 import { exists, isRoot, run } from "./process.ts";
-import { paths } from "./settings.ts";
-
-export const PG_BIN = "/usr/lib/postgresql/15/bin";
-const PG_CONFIG = `${PG_BIN}/pg_config`;
+import { clusterLocation, paths } from "./settings.ts";
 
 /** Our compatibility extensions, installed only where no real one exists. */
 const COMPAT_EXTENSIONS = ["pgmq", "pg_net", "supabase_vault"] as const;
-const COMPAT_MARKER = "vibe-architect local stack";
 
-interface Need {
-  what: string;
-  missing: () => Promise<boolean>;
-  /** Debian packages that provide it (installed with apt-get). */
-  packages?: string[];
-  /** How to provide it when it is not a plain package. */
-  install?: () => Promise<void>;
-  manual: string;
+/** apt waits for another apt/dpkg (an unattended upgrade, another checkout) instead of failing. */
+const APT_LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=600"];
+
+const readText = (path: string) => Deno.readTextFile(path).catch(() => undefined);
+
+/** The real machine: files on disk and apt's package lists. */
+const machine: MachineProbe = {
+  exists,
+  read: readText,
+  async packaged(pkg) {
+    const r = await run("apt-cache", ["policy", pkg], { allowFailure: true }).catch(() => null);
+    const candidate = r?.stdout.match(/Candidate:\s*(\S+)/)?.[1];
+    return candidate !== undefined && candidate !== "(none)";
+  },
+};
+
+function compatFiles(): CompatFile[] {
+  const files: CompatFile[] = [];
+  for (const entry of Deno.readDirSync(`${paths.compatDir}/extensions`)) {
+    const extension = COMPAT_EXTENSIONS.find((n) =>
+      entry.name.startsWith(`${n}.`) || entry.name.startsWith(`${n}--`)
+    );
+    if (!extension) continue;
+    const content = Deno.readTextFileSync(`${paths.compatDir}/extensions/${entry.name}`);
+    files.push({ extension, name: entry.name, content });
+  }
+  return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function sharedir(): Promise<string> {
-  return (await run(PG_CONFIG, ["--sharedir"])).stdout.trim();
+function preferredMajor(): number | undefined {
+  try {
+    const toml = parseToml(Deno.readTextFileSync(paths.configToml)) as {
+      db?: { major_version?: number };
+    };
+    return toml.db?.major_version;
+  } catch {
+    return undefined;
+  }
 }
 
-async function extensionMissing(name: string): Promise<boolean> {
-  if (!(await exists(PG_CONFIG))) return true;
-  return !(await exists(`${await sharedir()}/extension/${name}.control`));
+async function versionFacts(probe: MachineProbe, askPackages: boolean) {
+  const installed: number[] = [];
+  const packaged: number[] = [];
+  for (const major of SUPPORTED_MAJORS) {
+    if (await probe.exists(`${debianLayout(major).bin}/postgres`)) installed.push(major);
+  }
+  // The package lists matter only when no supported server is installed.
+  if (askPackages && installed.length === 0) {
+    for (const major of SUPPORTED_MAJORS) {
+      if (await probe.packaged(`postgresql-${major}`)) packaged.push(major);
+    }
+  }
+  const clusterVersion = await probe.read(`${paths.pgdata}/PG_VERSION`);
+  const override = Deno.env.get("VIBE_PG_VERSION");
+  const preferred = preferredMajor();
+  return {
+    installed,
+    packaged,
+    ...(clusterVersion ? { clusterMajor: Number(clusterVersion.trim()) } : {}),
+    ...(override ? { override } : {}),
+    ...(preferred ? { preferred } : {}),
+  };
+}
+
+let chosen: { choice: VersionChoice; layout: PostgresLayout } | undefined;
+
+/** The PostgreSQL version the stack runs and where its files are. */
+export async function postgresLayout(): Promise<PostgresLayout> {
+  if (chosen) return chosen.layout;
+  const facts = await versionFacts(machine, true);
+  const choice = choosePostgresMajor(facts);
+  chosen = { choice, layout: debianLayout(choice.major) };
+  return chosen.layout;
+}
+
+async function isDebian(): Promise<boolean> {
+  return await exists("/etc/debian_version") && await exists("/usr/bin/apt-get");
+}
+
+/** Prevents Debian's postgresql-common from creating and starting its own cluster on install. */
+async function preventDefaultCluster(): Promise<void> {
+  const dir = "/etc/postgresql-common/createcluster.d";
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}/vibe-architect.conf`, "create_main_cluster = false\n");
 }
 
 function debianSourceUri(): string {
@@ -42,8 +123,8 @@ function debianSourceUri(): string {
   return "http://deb.debian.org/debian";
 }
 
-/** pgvector: Debian 12 ships no binary, so build the trixie source package against PG 15. */
-async function buildPgvector(log: (m: string) => void): Promise<void> {
+/** pgvector where no binary is packaged: build Debian trixie's source package. */
+async function buildPgvector(layout: PostgresLayout, log: (m: string) => void): Promise<void> {
   const aptDir = `${paths.stackDir}/apt`;
   const build = `${paths.stackDir}/build/pgvector`;
   await Deno.mkdir(`${aptDir}/lists/partial`, { recursive: true });
@@ -65,141 +146,151 @@ async function buildPgvector(log: (m: string) => void): Promise<void> {
   const tarball = [...Deno.readDirSync(build)].find((e) => e.name.endsWith(".orig.tar.gz"));
   if (!tarball) throw new Error("Cannot build pgvector: apt-get source fetched no .orig.tar.gz");
   await run("tar", ["xzf", tarball.name, "--strip-components=1"], { cwd: build });
-  log("building pgvector");
-  await run("make", ["-j2", `PG_CONFIG=${PG_CONFIG}`], { cwd: build });
-  await run("make", ["install", `PG_CONFIG=${PG_CONFIG}`], { cwd: build });
+  log(`building pgvector for PostgreSQL ${layout.major}`);
+  const pgConfig = `PG_CONFIG=${layout.bin}/pg_config`;
+  await run("make", ["-j2", pgConfig], { cwd: build });
+  await run("make", ["install", pgConfig], { cwd: build });
 }
 
-/**
- * Hosted Supabase lets `postgres` create these through supautils; locally their control
- * files are marked trusted so the non-superuser `postgres` can create them the same way.
- */
-const TRUSTED_FOR_POSTGRES = ["vector", "pg_cron"] as const;
-
-async function untrusted(name: string): Promise<boolean> {
-  const control = `${await sharedir()}/extension/${name}.control`;
-  return !/^trusted\s*=\s*true/m.test(await Deno.readTextFile(control).catch(() => ""));
-}
-
-async function markTrusted(name: string): Promise<void> {
-  const control = `${await sharedir()}/extension/${name}.control`;
+async function markTrusted(control: string): Promise<void> {
   const text = (await Deno.readTextFile(control)).replace(/^trusted\s*=.*\n?/m, "");
   await Deno.writeTextFile(control, `${text.replace(/\n?$/, "\n")}trusted = true\n`);
 }
 
-async function compatExtensionStale(name: string): Promise<boolean> {
-  if (!(await exists(PG_CONFIG))) return true;
-  const dir = `${await sharedir()}/extension`;
-  const control = `${dir}/${name}.control`;
-  if (!(await exists(control))) return true;
-  const installed = await Deno.readTextFile(control);
-  if (!installed.includes(COMPAT_MARKER)) return false; // a real extension: use it
-  for (const entry of Deno.readDirSync(`${paths.compatDir}/extensions`)) {
-    if (!entry.name.startsWith(`${name}.`) && !entry.name.startsWith(`${name}--`)) continue;
-    const ours = await Deno.readTextFile(`${paths.compatDir}/extensions/${entry.name}`);
-    const theirs = await Deno.readTextFile(`${dir}/${entry.name}`).catch(() => "");
-    if (ours !== theirs) return true;
-  }
-  return false;
-}
-
-async function installCompatExtension(name: string): Promise<void> {
-  const dir = `${await sharedir()}/extension`;
-  for (const entry of Deno.readDirSync(`${paths.compatDir}/extensions`)) {
-    if (entry.name.startsWith(`${name}.`) || entry.name.startsWith(`${name}--`)) {
-      await Deno.copyFile(`${paths.compatDir}/extensions/${entry.name}`, `${dir}/${entry.name}`);
-    }
+async function applyRemedy(
+  p: Prerequisite,
+  layout: PostgresLayout,
+  log: (m: string) => void,
+): Promise<void> {
+  const remedy = p.remedy;
+  if (!remedy || remedy.kind === "packages") return;
+  log(`installing ${p.what}`);
+  if (remedy.kind === "build-pgvector") await buildPgvector(layout, log);
+  if (remedy.kind === "mark-trusted") await markTrusted(remedy.control);
+  if (remedy.kind === "copy-compat") {
+    for (const f of remedy.files) await Deno.writeTextFile(`${remedy.into}/${f.name}`, f.content);
   }
 }
 
-function needs(log: (m: string) => void): Need[] {
-  return [
-    {
-      what: "PostgreSQL 15 server",
-      missing: async () => !(await exists(`${PG_BIN}/postgres`)),
-      packages: ["postgresql-15", "postgresql-client-15"],
-      manual: "PostgreSQL 15 server and client (Debian/Ubuntu: apt-get install postgresql-15)",
-    },
-    {
-      what: "PostgreSQL 15 server headers (to build pgvector)",
-      missing: async () => !(await exists(PG_CONFIG)),
-      packages: ["postgresql-server-dev-15", "build-essential", "dpkg-dev"],
-      manual:
-        "postgresql-server-dev-15 and a C toolchain (apt-get install postgresql-server-dev-15 build-essential)",
-    },
-    {
-      what: "pg_cron",
-      missing: () => extensionMissing("pg_cron"),
-      packages: ["postgresql-15-cron"],
-      manual: "pg_cron for PostgreSQL 15 (apt-get install postgresql-15-cron)",
-    },
-    {
-      what: "pgvector",
-      missing: () => extensionMissing("vector"),
-      install: () => buildPgvector(log),
-      manual:
-        "pgvector for PostgreSQL 15 (build https://github.com/pgvector/pgvector with `make && make install`)",
-    },
-    ...TRUSTED_FOR_POSTGRES.map((name): Need => ({
-      what: `${name} creatable by postgres`,
-      missing: () => untrusted(name),
-      install: () => markTrusted(name),
-      manual: `append \`trusted = true\` to ${name}.control in \`pg_config --sharedir\`/extension`,
-    })),
-    ...COMPAT_EXTENSIONS.map((name): Need => ({
-      what: `${name} (compatibility extension)`,
-      missing: () => compatExtensionStale(name),
-      install: () => installCompatExtension(name),
-      manual: `copy stack/compat/extensions/${name}* into \`pg_config --sharedir\`/extension`,
-    })),
-  ];
+async function aptUpdate(log: (m: string) => void): Promise<void> {
+  log("apt-get update");
+  await run("apt-get", [...APT_LOCK_WAIT, "update", "-q"], { allowFailure: true });
 }
 
-async function isDebian(): Promise<boolean> {
-  return await exists("/etc/debian_version") && await exists("/usr/bin/apt-get");
-}
-
-/** Prevents Debian's postgresql-common from creating and starting its own cluster on install. */
-async function preventDefaultCluster(): Promise<void> {
-  const dir = "/etc/postgresql-common/createcluster.d";
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(`${dir}/vibe-architect.conf`, "create_main_cluster = false\n");
-}
+const missingOf = (list: Prerequisite[]) => list.filter((p) => p.state === "missing");
 
 /**
- * Installs whatever is missing. Idempotent: a complete machine runs no installer at all.
- * Without root or off Debian it stops with the exact list of what to install.
+ * Installs whatever is missing and returns the PostgreSQL layout the stack runs. Idempotent: a
+ * complete machine runs no installer at all. Without root or off Debian it stops with the exact
+ * list of what to install.
  */
-export async function ensureInstalled(log: (m: string) => void): Promise<void> {
-  const list = needs(log);
-  const missing: Need[] = [];
-  for (const need of list) if (await need.missing()) missing.push(need);
-  if (missing.length === 0) return;
-  if (!isRoot() || !(await isDebian())) {
+export async function ensureInstalled(log: (m: string) => void): Promise<PostgresLayout> {
+  const canInstall = isRoot() && await isDebian();
+  let updated = false;
+  let facts = await versionFacts(machine, true);
+  if (canInstall && facts.installed.length === 0 && facts.packaged.length === 0) {
+    // A fresh machine may have empty package lists.
+    await aptUpdate(log);
+    updated = true;
+    facts = await versionFacts(machine, true);
+  }
+  const choice = choosePostgresMajor(facts);
+  const layout = debianLayout(choice.major);
+  chosen = { choice, layout };
+  const files = compatFiles();
+  let list = await assessPrerequisites(machine, layout, files);
+  if (missingOf(list).length === 0) return layout;
+  if (!canInstall) {
     const why = !isRoot() ? "not running as root" : "this is not a Debian/Ubuntu system";
     throw new Error(
       `Cannot install the local stack's prerequisites (${why}). Install these, then run again:\n` +
-        missing.map((n) => `  - ${n.manual}`).join("\n"),
+        missingOf(list).map((n) => `  - ${n.manual}`).join("\n"),
     );
   }
-  let updated = false;
-  for (const need of list) {
-    if (!(await need.missing())) continue;
-    if (need.packages) {
-      if (!updated) {
-        log("apt-get update");
-        await run("apt-get", ["update", "-q"], { allowFailure: true });
-        await preventDefaultCluster();
-        updated = true;
-      }
-      log(`installing ${need.what}: ${need.packages.join(" ")}`);
-      await run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...need.packages], {
-        env: { DEBIAN_FRONTEND: "noninteractive" },
-      });
-    } else if (need.install) {
-      log(`installing ${need.what}`);
-      await need.install();
-    }
-    if (await need.missing()) throw new Error(`Installed ${need.what}, but it is still missing`);
+  if (!updated && packagesToInstall(list).length > 0) {
+    await aptUpdate(log);
+    // Fresh lists may offer a package (pgvector) the stale ones did not.
+    list = await assessPrerequisites(machine, layout, files);
   }
+  const packages = packagesToInstall(list);
+  if (packages.length > 0) {
+    await preventDefaultCluster();
+    log(`installing ${packages.join(" ")}`);
+    await run(
+      "apt-get",
+      [...APT_LOCK_WAIT, "install", "-y", "-q", "--no-install-recommends", ...packages],
+      { env: { DEBIAN_FRONTEND: "noninteractive" } },
+    );
+    list = await assessPrerequisites(machine, layout, files);
+  }
+  // Builds, trusted marks and compat copies, in order (pgvector before its trusted mark).
+  for (const p of missingOf(list)) {
+    await applyRemedy(p, layout, log);
+    list = await assessPrerequisites(machine, layout, files);
+  }
+  const still = missingOf(list);
+  if (still.length > 0) {
+    throw new Error(
+      "Installed the local stack's prerequisites, but these are still missing:\n" +
+        still.map((p) => `  - ${p.what}: ${p.detail} (${p.manual})`).join("\n"),
+    );
+  }
+  return layout;
+}
+
+/** What `stack doctor` reports: the version choice, where the cluster lives, each check. */
+export interface DoctorReport {
+  postgres: { major: number; reason: string } | { error: string };
+  cluster: { home: string; why: string };
+  prerequisites: DoctorLine[];
+  ok: boolean;
+}
+
+/** One check as the doctor reports it: the remedy named, not its payload. */
+export type DoctorLine = Omit<Prerequisite, "remedy"> & { fix?: string };
+
+function doctorLine({ remedy, ...p }: Prerequisite): DoctorLine {
+  if (!remedy) return p;
+  return { ...p, fix: remedy.kind === "packages" ? remedy.packages.join(" ") : remedy.kind };
+}
+
+/** Checks every prerequisite without installing anything. */
+export async function doctor(): Promise<DoctorReport> {
+  const cluster = clusterLocation();
+  let choice: VersionChoice;
+  try {
+    choice = choosePostgresMajor(await versionFacts(machine, true));
+  } catch (e) {
+    return {
+      postgres: { error: (e as Error).message },
+      cluster,
+      prerequisites: [],
+      ok: false,
+    };
+  }
+  const prerequisites = await assessPrerequisites(
+    machine,
+    debianLayout(choice.major),
+    compatFiles(),
+  );
+  return {
+    postgres: { major: choice.major, reason: choice.reason },
+    cluster,
+    prerequisites: prerequisites.map(doctorLine),
+    ok: missingOf(prerequisites).length === 0,
+  };
+}
+
+export function formatDoctor(report: DoctorReport): string {
+  const head = "error" in report.postgres
+    ? `PostgreSQL: ${report.postgres.error}`
+    : `PostgreSQL ${report.postgres.major} (${report.postgres.reason})`;
+  return [
+    head,
+    `cluster: ${report.cluster.home} (${report.cluster.why})`,
+    ...(report.prerequisites.length ? [formatPrerequisites(report.prerequisites)] : []),
+    report.ok
+      ? "everything is in place"
+      : "missing pieces: `deno task stack up` installs them (as root on Debian/Ubuntu)",
+  ].join("\n");
 }

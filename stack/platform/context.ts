@@ -64,7 +64,7 @@ export const jsonTypes = {
 
 export function createContext(options: LocalPlatformOptions): PlatformContext {
   const opts: ResolvedPlatformOptions = {
-    postgresLogFile: `${paths.logs}/postgres.log`,
+    postgresLogFile: paths.postgresLog,
     ...options,
   };
   const jobs = new Set<Promise<void>>();

@@ -3,7 +3,7 @@
  * nothing listening. */
 import assert from "node:assert/strict";
 import pg from "../../functions-shared/db/pg.ts";
-import { PG_BIN } from "../../stack/install.ts";
+import { postgresLayout } from "../../stack/install.ts";
 import { pidAlive, portOpen, waitFor } from "../../stack/process.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -25,11 +25,16 @@ async function cli(dir: string, ...args: string[]) {
   return { stdout, stderr };
 }
 
+/** Where the throwaway stack keeps its cluster, as `stack doctor --json` reports it. */
+async function clusterHome(dir: string): Promise<string> {
+  return JSON.parse((await cli(dir, "doctor", "--json")).stdout).cluster.home;
+}
+
 async function schemaDump(dir: string): Promise<string> {
-  const out = await new Deno.Command(`${PG_BIN}/pg_dump`, {
+  const out = await new Deno.Command(`${(await postgresLayout()).bin}/pg_dump`, {
     args: [
       "-h",
-      `${dir}/run`,
+      `${await clusterHome(dir)}/run`,
       "-p",
       String(DB_PORT),
       "-U",
@@ -47,7 +52,7 @@ async function schemaDump(dir: string): Promise<string> {
 
 async function pids(dir: string): Promise<{ postmaster: number; gateway: number }> {
   const postmaster = Number(
-    (await Deno.readTextFile(`${dir}/pgdata/postmaster.pid`)).split("\n")[0],
+    (await Deno.readTextFile(`${await clusterHome(dir)}/pgdata/postmaster.pid`)).split("\n")[0],
   );
   const gateway = Number((await Deno.readTextFile(`${dir}/gateway.pid`)).trim());
   return { postmaster, gateway };
@@ -59,10 +64,24 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
+    // A 0700 directory, as makeTempDir creates it: the postgres OS user cannot enter it.
     const dir = await Deno.makeTempDir({ prefix: "vibe-stack-" });
-    await Deno.chmod(dir, 0o755);
+    let home: string | undefined;
     try {
       await cli(dir, "up", "--quiet");
+      home = await clusterHome(dir);
+      assert.match(home, /^\/var\/lib\/postgresql\/vibe-architect\/[0-9a-f]{16}$/);
+      const doctor = JSON.parse((await cli(dir, "doctor", "--json")).stdout);
+      assert.equal(doctor.ok, true, "doctor finds everything in place after up");
+      for (
+        const p of doctor.prerequisites.filter((p: { id: string }) =>
+          /^(server|pg_cron|vector)$/.test(p.id)
+        )
+      ) {
+        for (const file of p.detail.split(", ")) {
+          assert.ok((await Deno.stat(file)).isFile, `${p.what}: ${file} is a real file`);
+        }
+      }
       const first = await pids(dir);
       await cli(dir, "up", "--quiet");
       assert.deepEqual(await pids(dir), first, "a second up restarts nothing");
@@ -128,6 +147,7 @@ Deno.test({
     } finally {
       await cli(dir, "down").catch(() => {});
       await Deno.remove(dir, { recursive: true });
+      if (home) await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   },
 });
