@@ -51,6 +51,32 @@ async function pumpLines(
   if (buf) onLine(buf);
 }
 
+/**
+ * What a function process inherits from the gateway besides its own settings: where Deno and its
+ * cache are, and how it reaches the npm registry (a proxy, a corporate CA) for packages the cache
+ * does not hold yet — without these, a fresh machine cannot start a function that needs one.
+ */
+const PASSTHROUGH_ENV = [
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "NO_COLOR",
+  "DENO_DIR",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_EXTRA_CA_CERTS",
+  "DENO_AUTH_TOKENS",
+  "NPM_CONFIG_REGISTRY",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+] as const;
+
 export class FunctionSupervisor {
   #running = new Map<string, Running>();
   #sink: OutputSink;
@@ -61,7 +87,7 @@ export class FunctionSupervisor {
 
   #start(spec: FunctionSpec): Running {
     const passthrough: Record<string, string> = {};
-    for (const name of ["PATH", "HOME", "DENO_DIR", "TMPDIR", "NO_COLOR"]) {
+    for (const name of PASSTHROUGH_ENV) {
       const v = Deno.env.get(name);
       if (v !== undefined) passthrough[name] = v;
     }
