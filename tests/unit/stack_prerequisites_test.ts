@@ -150,7 +150,7 @@ Deno.test("the doctor's table names each check, its state and the fix", async ()
     COMPAT,
   );
   const text = formatPrerequisites(list);
-  assert.match(text, /^ok  PostgreSQL 15 server/m);
+  assert.match(text, /^ok {2}PostgreSQL 15 server/m);
   assert.match(text, /^-- {2}pg_cron .*missing: missing .*pg_cron\.so/m);
   assert.match(text, /fix: pg_cron for PostgreSQL 15 \(apt-get install postgresql-15-cron\)/);
 });
