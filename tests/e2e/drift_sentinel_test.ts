@@ -249,7 +249,7 @@ Deno.test("drift sentinel: passes, the environment's report endpoint, tokens and
           assert.equal(res.status, 401, `token ${token?.slice(0, 6)}`);
           assert.match(String(res.body.error), /environment token/);
         }
-        const token = await reportToken(s.SERVICE_ROLE_KEY, env.sessionId);
+        const token = await reportToken(s.REPORT_TOKEN_SECRET, env.sessionId, 1);
         const stored = await env.control.query<{ token_hash: string }>(
           "select token_hash from private.environment_tokens where session_id = $1",
           [env.sessionId],
@@ -270,7 +270,7 @@ Deno.test("drift sentinel: passes, the environment's report endpoint, tokens and
       const revoked = await callDriftCheck(`/tokens/${env.sessionId}/revoke`, {});
       assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
       assert.equal(revoked.body.revoked, true);
-      const token = await reportToken(s.SERVICE_ROLE_KEY, env.sessionId);
+      const token = await reportToken(s.REPORT_TOKEN_SECRET, env.sessionId, 1);
       const res = await callDriftCheck(
         "/report",
         { sessionId: env.sessionId, findings: [], summary: {} },
