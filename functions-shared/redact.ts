@@ -33,14 +33,14 @@ const SK_KEY = /\bsk-(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,}/g;
  * `PGPASSWORD=…`, `POSTGRES_PASSWORD=…`, `SUPABASE_ACCESS_TOKEN=…`, `OPENAI_API_KEY=…`.
  */
 const ENV_SECRET =
-  /(\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|ROLE_KEY)=)('[^']*'|"[^"]*"|[^\s'"`;&]+)/g;
+  /(?<=(?:^|[^A-Za-z0-9_])[A-Z0-9_]*)((?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|ROLE_KEY)=)('[^']*'|"[^"]*"|[^\s'"`;&]+)/g;
 /**
  * A token-like parameter: `token=…`, `access_token=…`, `client_secret=…`, `api_key=…` in a
  * query string, form body or command line. Not a property assignment in code (`x.token=t`),
  * and only a value that ends where a parameter ends (`token=f(x)` is code, not a token).
  */
 const TOKEN_PARAM =
-  /((?<![\w.$])[A-Za-z0-9_-]*?(?:token|secret|api[_-]?key|apikey|access[_-]?key)=)([A-Za-z0-9._~+/%:-]{4,}=*)(?=$|[\s&;,'"`)\]}<>#|])/gi;
+  /(?<=(?:^|[^\w.$])[A-Za-z0-9_-]*)((?:token|secret|api[_-]?key|apikey|access[_-]?key)=)([A-Za-z0-9._~+/%:-]{4,}=*)(?=$|[\s&;,'"`)\]}<>#|])/gi;
 /** A quoted property name followed by a quoted value, at any level of string escaping. */
 const QUOTED_PROPERTY = /(\\*)(["'])([A-Za-z_$][\w$.-]{0,63})\1\2\s*:\s*\1\2/g;
 /** The password in a URL's user info: `scheme://user:password@host`. */
