@@ -26,6 +26,23 @@ const SB_OTHER_KEY = /sb_[a-z]+_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}/g;
 const SBP_TOKEN = /sbp_[A-Za-z0-9_]{8,}/g;
 /** Environment reporting tokens (`vrt_…`, functions-shared/env_functions/report_token.ts). */
 const REPORT_TOKEN = /vrt_[A-Za-z0-9_-]{20,}/g;
+/** OpenAI (and OpenAI-style) API keys: `sk-…`, `sk-proj-…`, `sk-svcacct-…` (with a digit). */
+const SK_KEY = /\bsk-(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,}/g;
+/**
+ * An environment variable holding a secret, assigned in a shell line or a dotenv file:
+ * `PGPASSWORD=…`, `POSTGRES_PASSWORD=…`, `SUPABASE_ACCESS_TOKEN=…`, `OPENAI_API_KEY=…`.
+ */
+const ENV_SECRET =
+  /(?<=(?:^|[^A-Za-z0-9_])[A-Z0-9_]*)((?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|ROLE_KEY)=)('[^']*'|"[^"]*"|[^\s'"`;&]+)/g;
+/**
+ * A token-like parameter: `token=…`, `access_token=…`, `client_secret=…`, `api_key=…` in a
+ * query string, form body or command line. Not a property assignment in code (`x.token=t`),
+ * and only a value that ends where a parameter ends (`token=f(x)` is code, not a token).
+ */
+const TOKEN_PARAM =
+  /(?<=(?:^|[^\w.$])[A-Za-z0-9_-]*)((?:token|secret|api[_-]?key|apikey|access[_-]?key)=)([A-Za-z0-9._~+/%:-]{4,}=*)(?=$|[\s&;,'"`)\]}<>#|])/gi;
+/** A quoted property name followed by a quoted value, at any level of string escaping. */
+const QUOTED_PROPERTY = /(\\*)(["'])([A-Za-z_$][\w$.-]{0,63})\1\2\s*:\s*\1\2/g;
 /** The password in a URL's user info: `scheme://user:password@host`. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]*:)([^\s@/'"`]+)@/gi;
 /**
@@ -90,21 +107,71 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * Where the string value starting at `from` ends: at its quote preceded by exactly `escapes`
+ * backslashes (the value's own escaping level); unescaped JSON (`escapes` 0) skips `\x` pairs.
+ * When no end is found, the end of the line (or text): better too much redacted than a secret
+ * cut in half.
+ */
+function quotedValueEnd(text: string, from: number, quote: string, escapes: number): number {
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (escapes === 0) {
+      if (ch === "\\") {
+        i++;
+        continue;
+      }
+      if (ch === quote) return i;
+    } else if (ch === quote) {
+      let run = 0;
+      while (run < i - from && text[i - 1 - run] === "\\") run++;
+      if (run === escapes) return i - escapes;
+    }
+    if (ch === "\n") return i;
+  }
+  return text.length;
+}
+
+/**
+ * The values of secret-named properties inside text holding JSON (or a JSON string embedded in
+ * another, `"{\"password\":\"x\"}"`, or a Python-style `{'password': 'x'}`).
+ */
+function redactQuotedProperties(text: string): string {
+  if (!text.includes(":")) return text;
+  let out = "";
+  let last = 0;
+  QUOTED_PROPERTY.lastIndex = 0;
+  for (let m = QUOTED_PROPERTY.exec(text); m; m = QUOTED_PROPERTY.exec(text)) {
+    const [whole, escapes = "", quote = '"', name = ""] = m;
+    if (!isSensitiveKey(name)) continue;
+    const start = m.index + whole.length;
+    const end = quotedValueEnd(text, start, quote, escapes.length);
+    if (end === start) continue; // an empty value hides nothing
+    out += text.slice(last, start) + REDACTED;
+    last = end;
+    QUOTED_PROPERTY.lastIndex = Math.max(end, start);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
 function redactText(text: string, known: RegExp | undefined): string {
   let out = text;
   if (known) out = out.replace(known, REDACTED);
   // Secrets found by their context go first: a token pattern could otherwise swallow the
   // context (`sb_secret_…postgresql://u:pw@…` would lose its scheme before its password).
-  return out
+  return redactQuotedProperties(out)
     .replace(URL_PASSWORD, `$1${REDACTED}@`)
     .replace(DSN_PASSWORD, `$1${REDACTED}`)
+    .replace(ENV_SECRET, `$1${REDACTED}`)
+    .replace(TOKEN_PARAM, `$1${REDACTED}`)
     .replace(AUTH_SCHEME, `$1${REDACTED}`)
     .replace(HEADER_LINE, `$1${REDACTED}`)
     .replace(JWT, REDACTED)
     .replace(SB_KEY, REDACTED)
     .replace(SB_OTHER_KEY, REDACTED)
     .replace(SBP_TOKEN, REDACTED)
-    .replace(REPORT_TOKEN, REDACTED);
+    .replace(REPORT_TOKEN, REDACTED)
+    .replace(SK_KEY, REDACTED);
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {
@@ -139,10 +206,11 @@ function walk(value: unknown, known: RegExp | undefined, seen: WeakSet<object>):
 
 /**
  * Returns a copy of `value` with every secret replaced by `[redacted]`: JWTs (anon and
- * service-role keys included), `sb_publishable_`/`sb_secret_` keys, `sbp_` tokens, passwords in
- * connection strings, credentials after `Bearer`/`Basic`, the values of properties named like a
- * secret (`password`, `secret`, `token`, `apikey`, `service_role_key`, `authorization` …) and
- * the `secrets` given. Strings, arrays and plain objects are walked recursively; numbers,
+ * service-role keys included), `sb_publishable_`/`sb_secret_` keys, `sbp_` tokens, `sk-` keys,
+ * passwords in connection strings, secret environment variables (`PGPASSWORD=…`), token
+ * parameters (`token=…`), credentials after `Bearer`/`Basic`, the values of properties named
+ * like a secret (`password`, `secret`, `token`, `apikey`, `service_role_key`, `authorization` …)
+ * — in objects and in JSON text inside strings, escaped or not — and the `secrets` given. Strings, arrays and plain objects are walked recursively; numbers,
  * booleans and other objects are returned as they are. The input is never modified.
  */
 export function redact(value: string, options?: RedactOptions): string;

@@ -13,7 +13,7 @@ import { ensureInstalled } from "./install.ts";
 import { applyMigrations } from "./migrate.ts";
 import { ensureParentProject } from "./platform/parent_project.ts";
 import { portOpen, waitFor } from "./process.ts";
-import { loadSecrets, roleKeys } from "./secrets.ts";
+import { ensureSecrets, loadSecrets, roleKeys } from "./secrets.ts";
 import { paths, readSettings } from "./settings.ts";
 
 /** What `stack status` prints; names as `supabase status -o env` uses them. */
@@ -25,6 +25,8 @@ export interface StackStatus {
   ANON_KEY: string;
   SERVICE_ROLE_KEY: string;
   JWT_SECRET: string;
+  /** The functions' `VIBE_REPORT_TOKEN_SECRET` (environments' reporting tokens derive from it). */
+  REPORT_TOKEN_SECRET: string;
   DB_RUNNING: boolean;
   API_RUNNING: boolean;
 }
@@ -44,6 +46,7 @@ export async function stackStatus(): Promise<StackStatus> {
     ANON_KEY: keys.anonKey,
     SERVICE_ROLE_KEY: keys.serviceRoleKey,
     JWT_SECRET: secrets.jwtSecret,
+    REPORT_TOKEN_SECRET: secrets.reportTokenSecret,
     DB_RUNNING: await portOpen(settings.dbPort),
     API_RUNNING: await gatewayRunning(settings.apiPort),
   };
@@ -70,7 +73,12 @@ async function writeVaultSecrets(dbPort: number, apiUrl: string, serviceKey: str
 export async function up(log: Log): Promise<StackStatus> {
   const settings = readSettings();
   await ensureInstalled(log);
-  const secrets = await loadSecrets();
+  const { secrets, changed } = await ensureSecrets();
+  if (changed.length && (await gatewayRunning(settings.apiPort))) {
+    // Its functions hold the old values: they must start again with the new ones.
+    log(`new stack secrets (${changed.join(", ")}): restarting the gateway`);
+    await stopGateway(log);
+  }
   if (!(await clusterInitialized())) {
     log("initialising the PostgreSQL cluster");
     await initCluster(settings.dbPort, secrets.dbPassword);

@@ -4,8 +4,10 @@
  */
 
 /**
- * The event types of a build (DESIGN §3), plus analytics_skipped, build_canceled, and
- * step_retrying / step_failed (a step's failed attempt, with its tool calls).
+ * The event types of a build (DESIGN §3), plus analytics_skipped, build_canceled,
+ * step_retrying / step_failed (a step's failed attempt, with its tool calls), and what happens
+ * to the environment afterwards: its reporting token revoked or reissued, its deletion once a
+ * failed or canceled build's TTL has passed.
  */
 export const EVENT_TYPES = [
   "plan_created",
@@ -23,6 +25,9 @@ export const EVENT_TYPES = [
   "step_retrying",
   "step_failed",
   "drift_detected",
+  "report_token_revoked",
+  "report_token_reissued",
+  "environment_deleted",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

@@ -38,15 +38,3 @@ export function upsertSpecChunks(
     ],
   };
 }
-
-/** Records the hash of an environment's reporting token (a re-run keeps the same row). */
-export function upsertReportToken(sessionId: string, ref: string, tokenHash: string): Query {
-  return {
-    text: `insert into private.environment_tokens (session_id, environment_ref, token_hash)
-           values ($1, $2, $3)
-           on conflict (session_id) do update
-             set environment_ref = excluded.environment_ref, token_hash = excluded.token_hash
-           returning session_id`,
-    values: [sessionId, ref, tokenHash],
-  };
-}

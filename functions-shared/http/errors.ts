@@ -10,6 +10,8 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     message: string,
     readonly details?: unknown,
+    /** Response headers, e.g. `Retry-After` on a 429. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }
@@ -21,6 +23,7 @@ export function renderError(err: Error, c: Context): Response {
     return c.json(
       { error: err.message, ...(err.details === undefined ? {} : { details: err.details }) },
       err.status,
+      err.headers ? { ...err.headers } : undefined,
     );
   }
   if (err instanceof UnauthenticatedError) return c.json({ error: err.message }, 401);

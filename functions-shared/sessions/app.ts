@@ -14,6 +14,12 @@ import { CreateSessionSchema, fieldErrors, MAX_BODY_BYTES } from "./body.ts";
 import { type DriftCheckClient, DriftCheckUnavailableError } from "./drift_check_client.ts";
 import { healthReport } from "./health.ts";
 import {
+  DEFAULT_SESSION_LIMITS,
+  quotaExceeded,
+  requireEnvironmentModeAllowed,
+  type SessionLimits,
+} from "./quota.ts";
+import {
   cancelSession,
   createSession,
   findSession,
@@ -27,6 +33,8 @@ export interface SessionsDeps {
   pool: pg.Pool;
   /** Runs on-demand drift checks (the drift_check function). */
   driftCheck: DriftCheckClient;
+  /** Per-user build quotas and the project-mode allowlist (default: DEFAULT_SESSION_LIMITS). */
+  limits?: SessionLimits;
 }
 
 const MAX_EVENTS = 1000;
@@ -79,7 +87,14 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
       if (key !== null && !/^[\x21-\x7e]{1,255}$/.test(key)) {
         throw new HttpError(400, "Idempotency-Key must be 1 to 255 visible ASCII characters");
       }
-      const result = await createSession(deps.pool, identity.userId, parsed.data, key);
+      const limits = deps.limits ?? DEFAULT_SESSION_LIMITS;
+      requireEnvironmentModeAllowed(
+        limits,
+        { userId: identity.userId, email: identity.claims.email },
+        parsed.data.options.environmentMode,
+      );
+      const result = await createSession(deps.pool, identity.userId, parsed.data, key, limits);
+      if (result.kind === "over_quota") throw quotaExceeded(result);
       if (result.kind === "key_reused") {
         throw new HttpError(
           422,

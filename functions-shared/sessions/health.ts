@@ -102,7 +102,7 @@ export async function healthReport(db: Queryable): Promise<HealthReport> {
       lastRun: r.last_run?.toISOString() ?? null,
       lastStatus: r.last_status,
     }));
-    for (const name of ["vibe-worker-drain", "vibe-drift-sentinel"]) {
+    for (const name of ["vibe-worker-drain", "vibe-drift-sentinel", "vibe-environment-cleanup"]) {
       if (!cron.some((j) => j.job === name && j.active)) {
         problems.push(`Cron job ${name} is missing or inactive: run the migrations`);
       }

@@ -7,6 +7,8 @@ import type pg from "../db/pg.ts";
 import { type BuildEvent, type BuildEventRow, toBuildEvent } from "../events/build_event.ts";
 import { kickWorker, sendStep } from "../queue/messages.ts";
 import type { CreateSession, SessionOptions } from "./body.ts";
+import { type OwnerUsage, quotaRefusal, type SessionLimits } from "./quota.ts";
+import { lockOwnerQuota, selectOwnerUsage } from "./quota_sql.ts";
 import {
   cancelIfUnfinished,
   insertSession,
@@ -66,19 +68,51 @@ export const FIRST_NODE = "ingest_vibe";
 export type CreateResult =
   | { kind: "created"; id: string }
   | { kind: "replayed"; id: string }
-  | { kind: "key_reused"; id: string };
+  | { kind: "key_reused"; id: string }
+  | { kind: "over_quota"; message: string; retryAfterSeconds: number };
+
+type PriorSession = { id: string; template: string; vibe_text: string; options: SessionOptions };
+
+function replayOf(prior: PriorSession, body: CreateSession): CreateResult {
+  const same = prior.template === body.template && prior.vibe_text === body.vibeText &&
+    sameOptions(prior.options, body.options);
+  return { kind: same ? "replayed" : "key_reused", id: prior.id };
+}
 
 /**
  * Creates a queued session, its first queue message and a kick of the worker in one
- * transaction. With an idempotency key, a retry returns the first session's id.
+ * transaction, if the owner's quota has room (checked under a per-owner lock, so simultaneous
+ * requests cannot both take the last slot). With an idempotency key, a retry returns the first
+ * session's id, whatever the quota says now.
  */
 export function createSession(
   pool: pg.Pool,
   ownerId: string,
   body: CreateSession,
   idempotencyKey: string | null,
+  limits?: SessionLimits,
 ): Promise<CreateResult> {
   return inTransaction(pool, async (db) => {
+    if (limits) {
+      await rows(db, lockOwnerQuota(ownerId));
+      if (idempotencyKey !== null) {
+        const prior = await firstRow<PriorSession>(
+          db,
+          sessionByIdempotencyKey(ownerId, idempotencyKey),
+        );
+        if (prior) return replayOf(prior, body);
+      }
+      const usage = await firstRow<
+        { active: number; last_day: number; day_frees_in: number | null }
+      >(db, selectOwnerUsage(ownerId));
+      const owner: OwnerUsage = {
+        active: usage?.active ?? 0,
+        lastDay: usage?.last_day ?? 0,
+        dayFreesIn: usage?.day_frees_in ?? null,
+      };
+      const refusal = quotaRefusal(limits, owner);
+      if (refusal) return { kind: "over_quota", ...refusal };
+    }
     const inserted = await firstRow<{ id: string }>(
       db,
       insertSession(ownerId, body, idempotencyKey),
@@ -88,13 +122,12 @@ export function createSession(
       await rows(db, kickWorker(inserted.id));
       return { kind: "created", id: inserted.id };
     }
-    const prior = await firstRow<
-      { id: string; template: string; vibe_text: string; options: SessionOptions }
-    >(db, sessionByIdempotencyKey(ownerId, idempotencyKey!));
+    const prior = await firstRow<PriorSession>(
+      db,
+      sessionByIdempotencyKey(ownerId, idempotencyKey!),
+    );
     if (!prior) throw new Error("Idempotent insert found no prior session");
-    const same = prior.template === body.template && prior.vibe_text === body.vibeText &&
-      sameOptions(prior.options, body.options);
-    return { kind: same ? "replayed" : "key_reused", id: prior.id };
+    return replayOf(prior, body);
   });
 }
 

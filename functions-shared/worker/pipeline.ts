@@ -16,6 +16,7 @@ import type { McpToolClient } from "../mcp/types.ts";
 import { type OpenAISettings, openAISettingsFrom } from "../openai/settings.ts";
 import { selectPlanner } from "../plan/planner.ts";
 import { knownSecrets } from "../redact.ts";
+import { readReportTokenSecret } from "../env_functions/report_token.ts";
 
 /** Where provisioning goes: the stack's MCP endpoint, or the hosted Management API. */
 export interface PipelineConfig {
@@ -34,7 +35,6 @@ const envSchema = z.object({
   SUPABASE_API_URL: z.url().optional(),
   VIBE_PARENT_PROJECT_REF: z.string().regex(/^[a-z0-9_-]+$/).optional(),
   VIBE_ORGANIZATION_ID: z.string().min(1).optional(),
-  VIBE_REPORT_TOKEN_SECRET: z.string().min(32).optional(),
 });
 
 export function readPipelineConfig(env: Record<string, string | undefined>): PipelineConfig {
@@ -45,13 +45,14 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
   }
   const e = parsed.data;
   const mcp = mcpTargetFrom(e, "the worker");
+  const reportTokenKey = readReportTokenSecret(env, "the worker");
   return {
     mcp,
     settings: {
       parentProjectRef: e.VIBE_PARENT_PROJECT_REF ?? "main",
       ...(e.VIBE_ORGANIZATION_ID ? { organizationId: e.VIBE_ORGANIZATION_ID } : {}),
       controlPlaneUrl: e.SUPABASE_URL.replace(/\/$/, ""),
-      reportTokenKey: e.VIBE_REPORT_TOKEN_SECRET ?? e.SUPABASE_SERVICE_ROLE_KEY,
+      reportTokenKey,
     },
     openai: openAISettingsFrom(env),
     secrets: knownSecrets(env),

@@ -10,6 +10,11 @@ export interface ControlPlaneOptions {
   supervisor: FunctionSupervisor;
   /** The variables hosted Supabase gives every function. */
   env: Record<string, string>;
+  /**
+   * Settings of the local stack that `supabase/functions/.env` and test overrides may change
+   * (unlike `env`), e.g. project mode open to every local user.
+   */
+  defaults?: Record<string, string>;
   /** Current `[functions.*]` settings (default: `settings.functions`, fixed at start). */
   functionSettings?: () => Record<string, FunctionConfig>;
 }
@@ -77,7 +82,12 @@ export function controlPlaneFunctions(opts: ControlPlaneOptions): ControlPlaneFu
         entry: `${opts.functionsDir}/${name}/index.ts`,
         cwd: opts.root,
         // Read when a process starts, not per request: a changed .env applies on the next start.
-        env: () => ({ ...userSecrets(), ...(overrides.get(name) ?? {}), ...opts.env }),
+        env: () => ({
+          ...(opts.defaults ?? {}),
+          ...userSecrets(),
+          ...(overrides.get(name) ?? {}),
+          ...opts.env,
+        }),
       };
     },
     verifyJwt(name) {

@@ -10,7 +10,7 @@ import { redact } from "../../functions-shared/redact.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
-import { loadSecrets, roleKeys } from "../secrets.ts";
+import { loadSecrets, logSecrets as stackLogSecrets, roleKeys } from "../secrets.ts";
 import { paths, readSettings } from "../settings.ts";
 import { createGateway } from "./app.ts";
 import { controlPlaneFunctions, liveFunctionSettings } from "./control_plane_functions.ts";
@@ -28,7 +28,7 @@ const keys = await roleKeys(secrets.jwtSecret);
 const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
 // Function output is logged redacted: a function printing a key or a password leaks nothing.
-const logSecrets = [secrets.jwtSecret, keys.serviceRoleKey];
+const logSecrets = stackLogSecrets(secrets, keys);
 const registry = registryPool(settings.dbPort);
 const logWriter = createLogWriter({ registry, secrets: logSecrets });
 // Set once the environment host exists (it needs the supervisor, whose sink needs it).
@@ -39,8 +39,8 @@ const supervisor = new FunctionSupervisor((key, stream, line) => {
   out(redact(`[${key}] ${line}`, { secrets: logSecrets }));
 });
 
-const platform = createLocalPlatform({ dbPort: settings.dbPort, apiUrl });
-const mcp = mcpEndpoint({ platform, serviceRoleKey: keys.serviceRoleKey });
+const platform = createLocalPlatform({ dbPort: settings.dbPort, apiUrl, logSecrets });
+const mcp = mcpEndpoint({ platform, serviceRoleKey: keys.serviceRoleKey, secrets: logSecrets });
 
 const functions = controlPlaneFunctions({
   functionsDir: paths.functionsDir,
@@ -55,10 +55,13 @@ const functions = controlPlaneFunctions({
     SUPABASE_DB_URL:
       `postgresql://postgres:${secrets.dbPassword}@127.0.0.1:${settings.dbPort}/postgres`,
     VIBE_JWT_SECRET: secrets.jwtSecret,
+    VIBE_REPORT_TOKEN_SECRET: secrets.reportTokenSecret,
     SB_REGION: "local",
     // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
     VIBE_MCP_URL: `${apiUrl}/mcp`,
   },
+  // Every local user may build in project mode (a project is a database here, not a bill).
+  defaults: { VIBE_PROJECT_MODE_ALLOWLIST: "*" },
 });
 
 const environments = environmentFunctionHost({

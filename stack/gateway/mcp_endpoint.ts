@@ -17,6 +17,8 @@ export interface McpEndpointOptions {
   serviceRoleKey: string;
   /** Where a line per tool call goes (redacted). */
   log?: (line: string) => void;
+  /** Values to redact from those lines besides the recognisable ones (the database password …). */
+  secrets?: readonly string[];
 }
 
 type Handler = ReturnType<typeof createSupabaseMcpHandler>;
@@ -54,7 +56,11 @@ export function mcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
         onToolCall: (call) => {
           const outcome = call.success
             ? "ok"
-            : `failed: ${redact(String((call.error as Error)?.message ?? call.error))}`;
+            : `failed: ${
+              redact(String((call.error as Error)?.message ?? call.error), {
+                secrets: opts.secrets ?? [],
+              })
+            }`;
           log(`[mcp] ${call.name} ${outcome}`);
         },
       });

@@ -25,9 +25,13 @@ export interface CheckOptions {
   organization?: string;
 }
 
-const FUNCTIONS = ["sessions", "worker", "drift_check"];
+const FUNCTIONS = ["sessions", "worker", "drift_check", "cleanup"];
 const EXTENSIONS = ["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"];
-const FUNCTION_SECRETS = ["SUPABASE_ACCESS_TOKEN", "VIBE_PARENT_PROJECT_REF"];
+const FUNCTION_SECRETS = [
+  "SUPABASE_ACCESS_TOKEN",
+  "VIBE_PARENT_PROJECT_REF",
+  "VIBE_REPORT_TOKEN_SECRET",
+];
 
 class ManagementApi {
   constructor(private readonly opts: CheckOptions) {}

@@ -16,6 +16,8 @@ export interface LocalPlatformOptions {
   apiUrl: string;
   /** The cluster's log file, read by `get_logs` for `postgres` (default `.stack/logs/postgres.log`). */
   postgresLogFile?: string;
+  /** Values kept out of `get_logs` besides the recognisable ones (the database password …). */
+  logSecrets?: readonly string[];
 }
 
 /** The options with their defaults filled in. */
@@ -65,6 +67,7 @@ export const jsonTypes = {
 export function createContext(options: LocalPlatformOptions): PlatformContext {
   const opts: ResolvedPlatformOptions = {
     postgresLogFile: paths.postgresLog,
+    logSecrets: [],
     ...options,
   };
   const jobs = new Set<Promise<void>>();

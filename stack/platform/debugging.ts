@@ -26,7 +26,9 @@ export function debuggingOperations(ctx: PlatformContext): DebuggingOperations {
         result = await readLogs(ctx.registry, ref, options.service, window);
       } else if (options.service === "postgres") {
         const text = await readLogTail(ctx.opts.postgresLogFile);
-        result = postgresLogRows(parsePostgresLog(text), env.database_name, window);
+        result = postgresLogRows(parsePostgresLog(text), env.database_name, window, {
+          secrets: ctx.opts.logSecrets,
+        });
       }
       // The hosted logs endpoint's shape: `{ result: rows }`.
       return { result };

@@ -50,19 +50,19 @@ export function postgresLogRows(
   entries: PostgresLogEntry[],
   database: string,
   window: LogWindow,
-  limit = 100,
+  opts: { limit?: number; secrets?: readonly string[] } = {},
 ): LogRow[] {
   const start = window.start ? Date.parse(window.start) : -Infinity;
   const end = window.end ? Date.parse(window.end) : Infinity;
   return entries
     .filter((e) => e.database === database && e.ts.getTime() >= start && e.ts.getTime() <= end)
     .reverse()
-    .slice(0, limit)
+    .slice(0, opts.limit ?? 100)
     .map((e, i) => ({
       id: `${e.ts.getTime()}-${e.pid}-${i}`,
       identifier: database,
       timestamp: e.ts.toISOString(),
-      event_message: redact(`${e.severity}:  ${e.message}`),
+      event_message: redact(`${e.severity}:  ${e.message}`, { secrets: opts.secrets ?? [] }),
       error_severity: e.severity,
     }));
 }

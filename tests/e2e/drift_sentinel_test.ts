@@ -21,6 +21,7 @@ import {
   lastSeq,
   provisionMarketplace,
   sentinelCheck,
+  type SentinelResult,
 } from "../support/drift_environment.ts";
 import { callFunction, newUser, stack } from "../support/stack.ts";
 
@@ -233,11 +234,33 @@ Deno.test("drift sentinel: passes, the environment's report endpoint, tokens and
       assert.equal(alert.details.source, "environment");
       assert.ok(alert.spec_chunk_id);
       assert.ok((await driftEvents(env, before)).some((e) => e.payload.alertId === alert.id));
-      const sentinel = await sentinelCheck(env.sessionId);
-      assert.deepEqual(sentinel.newAlerts, [], "the sentinel sees the same fingerprints");
+      // The environment's clean report resolves what only it reported.
       await env.db.query("alter table public.bids enable row level security");
       assert.equal((await environmentDriftCheck(env)).reported, 200);
       assert.deepEqual(await alerts(env, { open: true }), [], "resolved by the next report");
+
+      // Once the sentinel has read the same drift itself, the alert is the sentinel's: the
+      // environment can no longer make it go away, only the sentinel's next reading.
+      await env.db.query("alter table public.bids disable row level security");
+      assert.equal((await environmentDriftCheck(env)).reported, 200);
+      const sentinel = await sentinelCheck(env.sessionId) as SentinelResult & {
+        overridden: number;
+      };
+      assert.deepEqual(sentinel.newAlerts, [], "the sentinel sees the same fingerprints");
+      assert.ok(sentinel.overridden >= 1, "and takes the environment's alerts over");
+      const taken = (await alerts(env, { open: true })).find((a) =>
+        a.type === "table.rls_disabled"
+      );
+      assert.equal(taken?.details.source, "sentinel");
+      await env.db.query("alter table public.bids enable row level security");
+      const lying = await callDriftCheck(
+        "/report",
+        { sessionId: env.sessionId, findings: [], summary: {} },
+        await reportToken((await stack()).REPORT_TOKEN_SECRET, env.sessionId, 1),
+      );
+      assert.equal(lying.status, 200);
+      assert.ok((await alerts(env, { open: true })).some((a) => a.id === taken!.id), "still open");
+      assert.equal((await sentinelCheck(env.sessionId)).open, 0, "the sentinel resolves it");
     });
 
     await t.step(
@@ -249,7 +272,7 @@ Deno.test("drift sentinel: passes, the environment's report endpoint, tokens and
           assert.equal(res.status, 401, `token ${token?.slice(0, 6)}`);
           assert.match(String(res.body.error), /environment token/);
         }
-        const token = await reportToken(s.SERVICE_ROLE_KEY, env.sessionId);
+        const token = await reportToken(s.REPORT_TOKEN_SECRET, env.sessionId, 1);
         const stored = await env.control.query<{ token_hash: string }>(
           "select token_hash from private.environment_tokens where session_id = $1",
           [env.sessionId],
@@ -270,7 +293,7 @@ Deno.test("drift sentinel: passes, the environment's report endpoint, tokens and
       const revoked = await callDriftCheck(`/tokens/${env.sessionId}/revoke`, {});
       assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
       assert.equal(revoked.body.revoked, true);
-      const token = await reportToken(s.SERVICE_ROLE_KEY, env.sessionId);
+      const token = await reportToken(s.REPORT_TOKEN_SECRET, env.sessionId, 1);
       const res = await callDriftCheck(
         "/report",
         { sessionId: env.sessionId, findings: [], summary: {} },

@@ -51,6 +51,7 @@ Deno.test("get_logs returns a deployed function's output, its invocations and th
   console.log("hello from chatty ${marker}");
   console.error("key " + Deno.env.get("SUPABASE_SERVICE_ROLE_KEY"));
   console.log("secret " + Deno.env.get("VIBE_JWT_SECRET"));
+  console.log("dbpw " + new URL(Deno.env.get("SUPABASE_DB_URL")).password);
   return Response.json({ ok: true });
 });`,
       }],
@@ -62,7 +63,7 @@ Deno.test("get_logs returns a deployed function's output, its invocations and th
       client,
       ref,
       "edge-function-runtime",
-      (rows) => rows.length >= 3,
+      (rows) => rows.length >= 4,
     );
     const hello = runtime.find((r) => r.event_message === `hello from chatty ${marker}`);
     assert.ok(hello, "the printed line is there");
@@ -77,6 +78,13 @@ Deno.test("get_logs returns a deployed function's output, its invocations and th
       "secret [redacted]",
       "the environment's JWT secret is redacted",
     );
+    const dbPassword = new URL(s.DB_URL).password;
+    assert.notEqual(dbPassword, "postgres", "the stack's database password is a random secret");
+    assert.equal(
+      runtime.find((r) => r.event_message.startsWith("dbpw "))?.event_message,
+      "dbpw [redacted]",
+      "the database password is redacted",
+    );
 
     const invocations = await logsUntil(client, ref, "edge-function", (rows) => rows.length > 0);
     assert.equal(invocations[0]!.status_code, 200);
@@ -90,11 +98,21 @@ Deno.test("get_logs returns a deployed function's output, its invocations and th
     await assert.rejects(
       client.callTool("execute_sql", { project_id: ref, query: "select 1/0 as boom" }),
     );
+    // An error quoting the password (as a mistyped connection setting would) in the cluster log.
+    await assert.rejects(
+      client.callTool("execute_sql", { project_id: ref, query: `select '${dbPassword}'::int` }),
+    );
     const postgres = await logsUntil(
       client,
       ref,
       "postgres",
-      (rows) => rows.some((r) => /division by zero/.test(r.event_message)),
+      (rows) =>
+        rows.some((r) => /division by zero/.test(r.event_message)) &&
+        rows.some((r) => /invalid input syntax for type integer/.test(r.event_message)),
+    );
+    assert.ok(
+      postgres.every((r) => !r.event_message.includes(dbPassword)),
+      "the database password never reaches get_logs",
     );
     assert.equal(
       postgres.find((r) => /division by zero/.test(r.event_message))?.error_severity,

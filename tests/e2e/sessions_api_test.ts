@@ -254,6 +254,7 @@ Deno.test("health: { ok } for any valid JWT, the full report for the service rol
   assert.equal(typeof report.queue.depth, "number");
   assert.deepEqual(report.cron.map((j: { job: string }) => j.job).sort(), [
     "vibe-drift-sentinel",
+    "vibe-environment-cleanup",
     "vibe-worker-drain",
   ]);
   assert.ok("lastHeartbeat" in report.worker);

@@ -122,6 +122,7 @@ Deno.test({
         );
         assert.deepEqual(jobs.rows.map((r) => r.jobname), [
           "vibe-drift-sentinel",
+          "vibe-environment-cleanup",
           "vibe-worker-drain",
         ]);
         const who = await c.query<{ rolsuper: boolean }>(

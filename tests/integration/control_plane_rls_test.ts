@@ -116,3 +116,118 @@ Deno.test("control-plane RLS isolates users, hides everything from anon, lets on
     }
   });
 });
+
+/** What `authenticated` may read of build_sessions: the API's view, the owner, the presence. */
+const SESSION_COLUMNS_FOR_USERS = [
+  "created_at",
+  "environment",
+  "error",
+  "id",
+  "options",
+  "outputs",
+  "owner_id",
+  "presence",
+  "status",
+  "template",
+  "vibe_text",
+];
+
+Deno.test("build_sessions: signed-in users read only the API's columns, never the plan, contract or keys", async () => {
+  await withClient(async (c) => {
+    const alice = await newUser("columns");
+    const s = await c.query<{ id: string }>(
+      `insert into public.build_sessions (owner_id, template, vibe_text, plan, contract,
+                                          idempotency_key, presence)
+       values ($1, 'saas', 'x', '{"tables": []}', '{"format": 1}', 'secret-key-1',
+               '{"actor": "architect"}')
+       returning id`,
+      [alice.id],
+    );
+    const id = s.rows[0]!.id;
+    try {
+      // Exactly these columns are readable, whatever columns the table gains later.
+      const granted = await c.query<{ column_name: string }>(
+        `select column_name from information_schema.columns
+          where table_schema = 'public' and table_name = 'build_sessions'
+            and has_column_privilege('authenticated', 'public.build_sessions', column_name,
+                                     'select')
+          order by column_name`,
+      );
+      assert.deepEqual(granted.rows.map((r) => r.column_name), SESSION_COLUMNS_FOR_USERS);
+
+      // What the sessions API reads as the user, and what RLS and Realtime's policy need.
+      const own = await asRole(c, "authenticated", { sub: alice.id }, async () =>
+        (await c.query(
+          `select ${SESSION_COLUMNS_FOR_USERS.join(", ")} from public.build_sessions
+            where id = $1`,
+          [id],
+        )).rows);
+      assert.equal(own.length, 1);
+      assert.deepEqual(own[0]!.presence, { actor: "architect" });
+
+      for (
+        const column of [
+          "plan",
+          "contract",
+          "idempotency_key",
+          "last_seq",
+          "cancel_requested_at",
+          "drift_checked_at",
+          "cleanup_error",
+          "*",
+        ]
+      ) {
+        await assert.rejects(
+          asRole(
+            c,
+            "authenticated",
+            { sub: alice.id },
+            () => c.query(`select ${column} from public.build_sessions where id = $1`, [id]),
+          ),
+          (e: { code?: string }) => e.code === "42501",
+          `authenticated must not read build_sessions.${column}`,
+        );
+      }
+      // Filtering on a hidden column is reading it, too.
+      await assert.rejects(
+        asRole(c, "authenticated", { sub: alice.id }, () =>
+          c.query(
+            "select id from public.build_sessions where idempotency_key = 'secret-key-1'",
+          )),
+        (e: { code?: string }) => e.code === "42501",
+      );
+
+      // Events stay readable through their policy (which reads build_sessions as the user).
+      await c.query(
+        `insert into public.build_events (session_id, seq, type, message, node, event_key)
+         values ($1, 1, 'plan_created', 'draft', 'ingest_vibe', 'plan_created')`,
+        [id],
+      );
+      const events = await asRole(
+        c,
+        "authenticated",
+        { sub: alice.id },
+        async () =>
+          (await c.query("select seq from public.build_events where session_id = $1", [id]))
+            .rowCount,
+      );
+      assert.equal(events, 1);
+
+      // The service role keeps every column.
+      const full = await asRole(
+        c,
+        "service_role",
+        {},
+        async () =>
+          (await c.query<{ idempotency_key: string }>(
+            "select plan, contract, idempotency_key from public.build_sessions where id = $1",
+            [id],
+          )).rows[0],
+      );
+      assert.equal(full?.idempotency_key, "secret-key-1");
+    } finally {
+      await c.query("delete from public.build_sessions where id = $1", [id]);
+      await c.query("delete from auth.users where id = $1", [alice.id]);
+    }
+  });
+});

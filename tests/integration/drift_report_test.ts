@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { createPool } from "../../functions-shared/db/pool.ts";
 import { createDriftCheckApp } from "../../functions-shared/drift/sentinel/app.ts";
+import { recordDrift } from "../../functions-shared/drift/sentinel/record_drift.ts";
+import { finding } from "../../functions-shared/drift/findings.ts";
 import { createLexicalEmbedder } from "../../functions-shared/embed/lexical_embedder.ts";
 import { embedderNamed } from "../../functions-shared/embed/embedder_by_name.ts";
 import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
@@ -102,6 +104,72 @@ Deno.test("the report endpoint accepts only the session's unrevoked environment 
       assert.equal(clean.open, 0);
     });
 
+    await t.step(
+      "the sentinel's findings override the environment's with the same fingerprint",
+      async () => {
+        const truth = rlsDisabledOnOrders("Every role reads and changes every order.");
+        // The environment reports the same finding, played down.
+        const lie = finding({
+          ...truth,
+          severity: "low",
+          issue: "Nothing to worry about.",
+          fix: [{ phase: "rls", sql: "select 1;", destructive: false }],
+        });
+        assert.equal(lie.fingerprint, truth.fingerprint);
+        const reported = await (await post("/report", { sessionId, findings: [lie] }, token))
+          .json();
+        assert.equal(reported.newAlerts.length, 1);
+        const eventsBefore = (await db.query(
+          "select count(*)::int as n from public.build_events where session_id = $1",
+          [sessionId],
+        )).rows[0].n;
+
+        const deps = {
+          pool,
+          embedderNamed: (name: string) => embedderNamed(name, { openai: {} }),
+          secrets: [],
+        };
+        const sentinel = await recordDrift(deps, {
+          sessionId,
+          environmentRef: "reportenvironmentref",
+          source: "sentinel",
+          findings: [truth],
+        });
+        assert.equal(sentinel.overridden, 1);
+        assert.deepEqual(sentinel.newAlerts, [], "the same alert, not a second one");
+        const alert = (await db.query(
+          `select severity, recommendation, details from public.drift_alerts
+          where session_id = $1 and resolved_at is null`,
+          [sessionId],
+        )).rows;
+        assert.equal(alert.length, 1);
+        assert.equal(alert[0].severity, "critical", "the sentinel's severity");
+        assert.equal(alert[0].details.source, "sentinel");
+        assert.equal(alert[0].details.overrode, "environment");
+        assert.equal(alert[0].details.issue, truth.issue);
+        assert.match(alert[0].recommendation, /enable row level security/);
+        assert.doesNotMatch(alert[0].recommendation, /Reported by the environment itself/);
+        const eventsAfter = (await db.query(
+          "select count(*)::int as n from public.build_events where session_id = $1",
+          [sessionId],
+        )).rows[0].n;
+        assert.equal(eventsAfter, eventsBefore, "no second drift_detected event");
+
+        // Now the environment cannot make it go away; only the sentinel's own reading can.
+        const cleared = await (await post("/report", { sessionId, findings: [] }, token)).json();
+        assert.equal(cleared.resolved, 0);
+        assert.equal(cleared.open, 1);
+        const fixed = await recordDrift(deps, {
+          sessionId,
+          environmentRef: "reportenvironmentref",
+          source: "sentinel",
+          findings: [],
+        });
+        assert.equal(fixed.resolved.length, 1);
+        assert.equal(fixed.open, 0);
+      },
+    );
+
     await t.step("wrong, missing and JWT credentials get 401; bad bodies 400", async () => {
       const report = { sessionId, findings: [] };
       assert.equal((await post("/report", report, "vrt_wrong")).status, 401);
@@ -133,6 +201,9 @@ Deno.test("the report endpoint accepts only the session's unrevoked environment 
       assert.equal(body.revoked, true);
       assert.ok(!Number.isNaN(Date.parse(body.revokedAt)));
       assert.equal((await post("/report", { sessionId, findings: [] }, token)).status, 401);
+      const reissue = await post(`/tokens/${sessionId}/reissue`, {}, s.SERVICE_ROLE_KEY);
+      assert.equal(reissue.status, 501, "no reissue without its configuration");
+      assert.match((await reissue.json()).error, /VIBE_REPORT_TOKEN_SECRET/);
     });
   } finally {
     await db.query("delete from public.build_sessions where id = $1", [sessionId]);

@@ -12,7 +12,7 @@ Deno.test("each function bundles into one self-contained file that serves /healt
   const out = await Deno.makeTempDir({ prefix: "vibe-bundle-" });
   const supervisor = new FunctionSupervisor(() => {});
   try {
-    for (const fn of ["sessions", "worker", "drift_check"]) {
+    for (const fn of ["sessions", "worker", "drift_check", "cleanup"]) {
       const file = `${out}/${fn}.js`;
       const bundled = await new Deno.Command(Deno.execPath(), {
         args: [
@@ -43,6 +43,7 @@ Deno.test("each function bundles into one self-contained file that serves /healt
           SUPABASE_DB_URL: s.DB_URL,
           VIBE_JWT_SECRET: (await loadSecrets()).jwtSecret,
           VIBE_MCP_URL: s.MCP_URL,
+          VIBE_REPORT_TOKEN_SECRET: s.REPORT_TOKEN_SECRET,
         },
       });
       const res = await fetch(`http://127.0.0.1:${port}/${fn}/health`, {

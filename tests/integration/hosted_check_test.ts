@@ -80,8 +80,8 @@ const complete: FakeProject = {
   extensions: ["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"],
   migrations: listMigrationFiles().map((f) => f.version),
   vault: ["project_url", "service_role_key"],
-  functions: ["sessions", "worker", "drift_check"],
-  secrets: ["SUPABASE_ACCESS_TOKEN", "VIBE_PARENT_PROJECT_REF"],
+  functions: ["sessions", "worker", "drift_check", "cleanup"],
+  secrets: ["SUPABASE_ACCESS_TOKEN", "VIBE_PARENT_PROJECT_REF", "VIBE_REPORT_TOKEN_SECRET"],
   branching: true,
 };
 
@@ -117,7 +117,10 @@ Deno.test("each missing piece is reported with its fix", async () => {
   assert.match(failed["extensions"]!.detail, /pg_cron, pgmq, supabase_vault/);
   assert.match(failed["migrations"]!.fix!, /supabase db push/);
   assert.match(failed["vault entries for cron and kicks"]!.fix!, /service_role_key/);
-  assert.match(failed["edge functions"]!.fix!, /functions deploy sessions worker drift_check/);
+  assert.match(
+    failed["edge functions"]!.fix!,
+    /functions deploy sessions worker drift_check cleanup/,
+  );
   assert.match(failed["function secrets"]!.fix!, /SUPABASE_ACCESS_TOKEN=…/);
 });
 

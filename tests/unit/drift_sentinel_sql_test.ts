@@ -56,7 +56,8 @@ Deno.test("drift processing of a session is serialised by a transaction-scoped a
 Deno.test("open alerts and the chunks' embedder", () => {
   assert.equal(
     oneLine(selectOpenAlerts(SESSION).text),
-    "select id, fingerprint from public.drift_alerts where session_id = $1 and resolved_at is null",
+    "select id, fingerprint, details ->> 'source' as source from public.drift_alerts " +
+      "where session_id = $1 and resolved_at is null",
   );
   const e = selectChunkEmbedder(SESSION);
   assert.equal(
@@ -147,7 +148,7 @@ Deno.test("environment tokens: read by session, revoked once", () => {
   assert.equal(
     oneLine(revokeEnvironmentToken(SESSION).text),
     "update private.environment_tokens set revoked_at = coalesce(revoked_at, now()) " +
-      "where session_id = $1 returning session_id, environment_ref, revoked_at",
+      "where session_id = $1 returning session_id, environment_ref, revoked_at, generation",
   );
 });
 

@@ -59,6 +59,15 @@ const WORDS = [
   "tab\tseparated",
   '{"json": [1, 2]}',
   "a=b&c=d",
+  "PWD=/srv/app",
+  "?page=2&sort=name",
+  "token_count = 3",
+  '{"name": "value", "rows": 2}',
+  "x.token=t",
+  "let token=getToken(req)",
+  "task-runner",
+  "sk-short",
+  "'json': 'text'",
 ];
 const SAFE_KEYS = [
   "name",
@@ -119,8 +128,52 @@ function b64json(g: Gen, o: Record<string, unknown>): string {
     .replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** A JSON object holding a secret, as text escaped `levels` times (0: plain JSON). */
+function jsonText(g: Gen, pw: string, levels: number): string {
+  const name = g.pick(["password", "secret", "token", "apiKey", "service_role_key", "db_pass"]);
+  let text = JSON.stringify({ user: "u", [name]: pw, rows: [1, 2] });
+  for (let i = 0; i < levels; i++) text = JSON.stringify(text);
+  return text;
+}
+
 function secret(g: Gen): Secret {
-  switch (g.int(11)) {
+  switch (g.int(17)) {
+    case 11: {
+      const pw = `Pw${g.chars(ALNUM, 14, 24)}`;
+      const name = g.pick([
+        "PGPASSWORD",
+        "POSTGRES_PASSWORD",
+        "DB_PASSWORD",
+        "SUPABASE_ACCESS_TOKEN",
+        "OPENAI_API_KEY",
+        "VIBE_JWT_SECRET",
+      ]);
+      return { secret: pw, text: ` ${g.pick(["", "export "])}${name}=${pw} psql -h db` };
+    }
+    case 12: {
+      const tok = `Tk${g.chars(ALNUM + "-_.", 18, 40)}`;
+      const name = g.pick(["token", "access_token", "refresh_token", "client_secret", "api_key"]);
+      return {
+        secret: tok,
+        text: `curl "https://api.example.com/cb?${name}=${tok}&state=${g.int(100)}"`,
+      };
+    }
+    case 13: {
+      const k = `sk-${g.pick(["", "proj-", "svcacct-"])}${g.chars(B64URL, 32, 48)}${g.int(10)}`;
+      return { secret: k, text: `OpenAI key ${k} (rotated)` };
+    }
+    case 14: {
+      const pw = `Pw${g.chars(ALNUM + "!#%^*()[]{}", 14, 24)}`;
+      return { secret: pw, text: jsonText(g, pw, g.int(4)) };
+    }
+    case 15: {
+      const pw = `Pw${g.chars(ALNUM, 14, 24)}`;
+      return { secret: pw, text: `{'user': 'u', 'password': '${pw}'}` };
+    }
+    case 16: {
+      const pw = `Pw${g.chars(ALNUM + '\\"', 14, 24)}`; // quotes and backslashes inside
+      return { secret: pw, text: jsonText(g, pw, 1 + g.int(2)) };
+    }
     case 0: {
       const jwt = `${b64json(g, { alg: "HS256", typ: "JWT" })}.${
         b64json(g, { role: g.pick(["anon", "service_role", "authenticated"]) })
@@ -325,6 +378,44 @@ Deno.test("redact: a password property assigned in code is not a connection stri
     redact("postgres://db/x?user=u&password=Hunter2Hunter2"),
     "postgres://db/x?user=u&password=[redacted]",
   );
+});
+
+Deno.test("redact: environment variables, token parameters, sk- keys, JSON inside strings", () => {
+  assert.equal(
+    redact("PGPASSWORD=hunter2 psql -h db -U postgres"),
+    `PGPASSWORD=${REDACTED} psql -h db -U postgres`,
+  );
+  assert.equal(
+    redact("export POSTGRES_PASSWORD='a b c'; OPENAI_API_KEY=abc123"),
+    `export POSTGRES_PASSWORD=${REDACTED}; OPENAI_API_KEY=${REDACTED}`,
+  );
+  assert.equal(
+    redact("GET /cb?token=abcd1234&state=x HTTP/1.1"),
+    `GET /cb?token=${REDACTED}&state=x HTTP/1.1`,
+  );
+  assert.equal(redact("refresh_token=r3fr3sh-t0k3n"), `refresh_token=${REDACTED}`);
+  assert.equal(
+    redact("key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345 ok"),
+    `key ${REDACTED} ok`,
+  );
+  // The review's example: a password inside a JSON string embedded as text.
+  assert.equal(redact('"{\\"password\\":\\"x\\"}"'), `"{\\"password\\":\\"${REDACTED}\\"}"`);
+  assert.equal(redact('{"password":"x","user":"u"}'), `{"password":"${REDACTED}","user":"u"}`);
+  assert.equal(redact(`{'secret': 'x'}`), `{'secret': '${REDACTED}'}`);
+  const nested = JSON.stringify({ log: JSON.stringify({ db: { password: "S3cr3t!" } }) });
+  assert.ok(!JSON.stringify(redact({ text: nested })).includes("S3cr3t!"));
+  // Not secrets: code, ordinary parameters, empty values, non-secret names.
+  for (
+    const text of [
+      "const token=getToken(req);",
+      "this.token=t",
+      "?page=2&sort=name",
+      "PWD=/srv/app",
+      '{"password":"","name":"x"}',
+      '{"tokens_used": 12}',
+      "task-manager sk-short",
+    ]
+  ) assert.equal(redact(text), text);
 });
 
 Deno.test("knownSecrets reads a function's secrets from its environment", () => {

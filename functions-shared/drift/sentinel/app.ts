@@ -7,6 +7,8 @@
  *   environment's own drift_check found, recorded like the sentinel's.
  * - `POST /drift_check/tokens/:sessionId/revoke` (service role): refuse that environment's
  *   reports from now on.
+ * - `POST /drift_check/tokens/:sessionId/reissue` (service role): redeploy the environment's
+ *   drift_check with the next generation's token and accept only that one from now on.
  */
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -28,10 +30,17 @@ import {
 } from "./environment_report.ts";
 import { recordDrift } from "./record_drift.ts";
 import { runSentinel, type SentinelDeps, SessionNotCheckableError } from "./sentinel.ts";
+import {
+  reissueEnvironmentToken,
+  type TokenReissueDeps,
+  TokenReissueError,
+} from "./token_reissue.ts";
 
 /** What the drift_check app needs. */
 export interface DriftCheckDeps extends SentinelDeps {
   readonly auth: AuthDeps;
+  /** What reissuing reporting tokens needs (absent: the reissue route answers 501). */
+  readonly tokens?: Omit<TokenReissueDeps, "pool" | "secrets">;
 }
 
 const CheckBodySchema = z.object({
@@ -130,6 +139,28 @@ export function createDriftCheckApp(deps: DriftCheckDeps): Hono<AppEnv> {
       );
     }
     return c.json({ ...revoked, revoked: true });
+  });
+
+  app.post("/tokens/:sessionId/reissue", async (c) => {
+    requireServiceRole(c.get("identity"));
+    const sessionId = c.req.param("sessionId");
+    if (!isUuid(sessionId)) throw new HttpError(400, "Session id must be a UUID");
+    if (!deps.tokens) {
+      throw new HttpError(
+        501,
+        "This drift_check cannot reissue tokens: set VIBE_REPORT_TOKEN_SECRET",
+      );
+    }
+    try {
+      const reissued = await reissueEnvironmentToken(
+        { ...deps.tokens, pool: deps.pool, ...(deps.secrets ? { secrets: deps.secrets } : {}) },
+        sessionId.toLowerCase(),
+      );
+      return c.json({ ...reissued, reissued: true });
+    } catch (e) {
+      if (e instanceof TokenReissueError) throw new HttpError(e.status, e.message);
+      throw e;
+    }
   });
 
   return app;

@@ -10,7 +10,9 @@ import type pg from "../../db/pg.ts";
 import { firstRow, rows } from "../../db/query.ts";
 import { sha256Hex } from "../../env_functions/report_token.ts";
 import { type Finding, finding, FIX_PHASES } from "../findings.ts";
-import { revokeEnvironmentToken, selectEnvironmentToken } from "./sql.ts";
+import { inTransaction } from "../../db/pool.ts";
+import { DRIFT_EVENT_NODE } from "./alerts.ts";
+import { appendDriftEvents, revokeEnvironmentToken, selectEnvironmentToken } from "./sql.ts";
 
 /** Largest report body accepted. */
 export const MAX_REPORT_BYTES = 4 * 1024 * 1024;
@@ -124,18 +126,37 @@ export async function checkEnvironmentToken(
   return { ok: true, environmentRef: row.environment_ref };
 }
 
-/** Revokes the session's environment token; undefined when it has none. */
-export async function revokeToken(
+/**
+ * Revokes the session's environment token and records a `report_token_revoked` event (once per
+ * generation); undefined when the session has no token.
+ */
+export function revokeToken(
   pool: pg.Pool,
   sessionId: string,
-): Promise<{ sessionId: string; environmentRef: string; revokedAt: string } | undefined> {
-  const [row] = await rows<{ session_id: string; environment_ref: string; revoked_at: Date }>(
-    pool,
-    revokeEnvironmentToken(sessionId),
-  );
-  return row && {
-    sessionId: row.session_id,
-    environmentRef: row.environment_ref,
-    revokedAt: row.revoked_at.toISOString(),
-  };
+): Promise<
+  { sessionId: string; environmentRef: string; revokedAt: string; generation: number } | undefined
+> {
+  return inTransaction(pool, async (db) => {
+    const [row] = await rows<
+      { session_id: string; environment_ref: string; revoked_at: Date; generation: number }
+    >(db, revokeEnvironmentToken(sessionId));
+    if (!row) return undefined;
+    await rows(
+      db,
+      appendDriftEvents(sessionId, [{
+        node: DRIFT_EVENT_NODE,
+        key: `report_token_revoked:${row.generation}`,
+        type: "report_token_revoked",
+        message: `Revoked the reporting token of environment ${row.environment_ref}: its ` +
+          "reports are refused until the token is reissued",
+        payload: { environmentRef: row.environment_ref, generation: row.generation },
+      }]),
+    );
+    return {
+      sessionId: row.session_id,
+      environmentRef: row.environment_ref,
+      revokedAt: row.revoked_at.toISOString(),
+      generation: row.generation,
+    };
+  });
 }

@@ -4,8 +4,10 @@
  * drift_alerts rows (deduplicated by fingerprint against the open alerts), open alerts whose
  * fingerprint disappeared are resolved, each new alert is linked to the session's most similar
  * spec chunk, and each new alert emits one `drift_detected` event (written and broadcast by
- * `private.append_build_events`). Embedding runs before the transaction, for findings that
- * were not open when it started; a finding that turns new in between is stored unlinked.
+ * `private.append_build_events`). The sentinel's findings override open alerts an environment
+ * reported with the same fingerprint (they become the sentinel's, which the environment cannot
+ * resolve). Embedding runs before the transaction, for findings that were not open (or only
+ * environment-reported) when it started; a finding that turns new in between is stored unlinked.
  */
 import type pg from "../../db/pg.ts";
 import { inTransaction } from "../../db/pool.ts";
@@ -26,6 +28,7 @@ import {
   insertAlerts,
   lockSessionDrift,
   nearestSpecChunks,
+  overrideEnvironmentAlerts,
   resolveAlerts,
   selectChunkEmbedder,
   selectOpenAlerts,
@@ -66,6 +69,8 @@ export interface NewAlert {
 export interface DriftRecord {
   readonly newAlerts: readonly NewAlert[];
   readonly resolved: readonly { readonly id: string; readonly fingerprint: string }[];
+  /** Environment-reported open alerts the sentinel confirmed and took over. */
+  readonly overridden: number;
   /** Open alerts after this record. */
   readonly open: number;
   /** `drift_detected` events written. */
@@ -117,10 +122,14 @@ export async function recordDrift(
     if (!byFingerprint.has(f.fingerprint)) byFingerprint.set(f.fingerprint, f);
   }
   const findings = [...byFingerprint.values()];
-  const openBefore = new Set(
-    (await rows<{ fingerprint: string }>(deps.pool, selectOpenAlerts(sessionId)))
-      .map((r) => r.fingerprint),
-  );
+  type OpenRow = { fingerprint: string; source: string | null };
+  const bySentinel = observation.source === "sentinel";
+  /** Open alerts this observation leaves alone (the sentinel takes over the environment's). */
+  const settled = (open: readonly OpenRow[]) =>
+    new Set(
+      open.filter((r) => !(bySentinel && r.source === "environment")).map((r) => r.fingerprint),
+    );
+  const openBefore = settled(await rows<OpenRow>(deps.pool, selectOpenAlerts(sessionId)));
   const embedderName =
     (await firstRow<{ embedder: string }>(deps.pool, selectChunkEmbedder(sessionId)))
       ?.embedder ?? null;
@@ -137,13 +146,15 @@ export async function recordDrift(
 
   return await inTransaction(deps.pool, async (db) => {
     await rows(db, lockSessionDrift(sessionId));
-    const open = new Set(
-      (await rows<{ fingerprint: string }>(db, selectOpenAlerts(sessionId)))
-        .map((r) => r.fingerprint),
-    );
+    const openRows = await rows<OpenRow>(db, selectOpenAlerts(sessionId));
+    const open = new Set(openRows.map((r) => r.fingerprint));
     const fresh = findings.filter((f) => !open.has(f.fingerprint));
+    const fromEnvironment = new Set(
+      openRows.filter((r) => r.source === "environment").map((r) => r.fingerprint),
+    );
+    const takenOver = bySentinel ? findings.filter((f) => fromEnvironment.has(f.fingerprint)) : [];
     const links = new Map<string, ChunkLink>();
-    const withVectors = fresh.filter((f) => vectors.has(f.fingerprint));
+    const withVectors = [...fresh, ...takenOver].filter((f) => vectors.has(f.fingerprint));
     if (embedderName !== null && withVectors.length > 0) {
       await rows(db, useIterativeIndexScans());
       const nearest = await rows<ChunkRow>(
@@ -171,6 +182,15 @@ export async function recordDrift(
     );
     const inserted = alertRows.length > 0
       ? await rows<{ id: string; fingerprint: string }>(db, insertAlerts(sessionId, alertRows))
+      : [];
+    const overridden = takenOver.length > 0
+      ? await rows(
+        db,
+        overrideEnvironmentAlerts(
+          sessionId,
+          takenOver.map((f) => alertRow(f, context, links.get(f.fingerprint) ?? null, findings)),
+        ),
+      )
       : [];
     // An environment reporting fewer findings (or none) clears only what environments reported,
     // never what the control plane's own reading found.
@@ -205,6 +225,7 @@ export async function recordDrift(
     return {
       newAlerts,
       resolved,
+      overridden: overridden.length,
       open: open.size - resolved.length + inserted.length,
       events: events.length,
       linking: { embedder: embedderName, ...(skipped ? { skipped } : {}) },

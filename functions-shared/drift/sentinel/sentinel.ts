@@ -44,6 +44,8 @@ export interface EnvironmentCheck {
   readonly acknowledged: number;
   readonly newAlerts: readonly NewAlert[];
   readonly resolved: number;
+  /** Environment-reported alerts this check confirmed and took over. */
+  readonly overridden: number;
   readonly open: number;
   readonly events: number;
   readonly catalogQueries: number;
@@ -125,6 +127,7 @@ async function checkEnvironment(
       acknowledged: verification.summary.acknowledged,
       newAlerts: recorded.newAlerts,
       resolved: recorded.resolved.length,
+      overridden: recorded.overridden,
       open: recorded.open,
       events: recorded.events,
       catalogQueries: actual.catalogQueries,

@@ -59,6 +59,16 @@ export function readSentinelConfig(env: Record<string, string | undefined>): Sen
   };
 }
 
+/** Opens a writable MCP connection (redeploying an environment's drift_check). */
+export function writableConnector(config: SentinelConfig): () => Promise<SentinelConnection> {
+  return async () => {
+    const client = await connectMcp(
+      mcpConnectOptions(config.mcp, { secrets: config.secrets, timeoutMs: config.callTimeoutMs }),
+    );
+    return { provisioner: createMcpProvisioner(client), close: () => client.close() };
+  };
+}
+
 /** Opens the MCP connection of one sentinel pass. */
 export function sentinelConnector(config: SentinelConfig): () => Promise<SentinelConnection> {
   return async () => {

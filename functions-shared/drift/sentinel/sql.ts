@@ -53,10 +53,10 @@ export function lockSessionDrift(sessionId: string): Query {
   };
 }
 
-/** The session's open alerts. */
+/** The session's open alerts, with who reported each (`sentinel` or `environment`). */
 export function selectOpenAlerts(sessionId: string): Query {
   return {
-    text: `select id, fingerprint from public.drift_alerts
+    text: `select id, fingerprint, details ->> 'source' as source from public.drift_alerts
             where session_id = $1 and resolved_at is null`,
     values: [sessionId],
   };
@@ -151,6 +151,32 @@ export function insertAlerts(sessionId: string, alerts: readonly AlertRow[]): Qu
 }
 
 /**
+ * Replaces open alerts an environment reported with the sentinel's own reading of the same
+ * findings (same fingerprints): severity, text, fix SQL and details become the control plane's,
+ * the source becomes `sentinel` — so the environment can no longer resolve them — and the spec
+ * chunk link is kept unless the sentinel found one.
+ */
+export function overrideEnvironmentAlerts(sessionId: string, alerts: readonly AlertRow[]): Query {
+  return {
+    text: `update public.drift_alerts a
+              set severity = r.severity, type = r.type, resource = r.resource,
+                  recommendation = r.recommendation,
+                  spec_chunk_id = coalesce(r.spec_chunk_id, a.spec_chunk_id),
+                  similarity = case when r.spec_chunk_id is null then a.similarity
+                                    else r.similarity end,
+                  details = coalesce(r.details, '{}'::jsonb)
+                            || jsonb_build_object('overrode', 'environment')
+             from jsonb_to_recordset($2::jsonb) as r(
+                    severity text, type text, resource text, spec_chunk_id uuid, similarity real,
+                    recommendation text, fingerprint text, details jsonb)
+            where a.session_id = $1 and a.resolved_at is null and a.fingerprint = r.fingerprint
+              and a.details ->> 'source' = 'environment'
+            returning a.id, a.fingerprint`,
+    values: [sessionId, JSON.stringify(alerts)],
+  };
+}
+
+/**
  * Resolves the session's open alerts from `source` whose fingerprint is no longer found: an
  * environment's own report can clear only what environments reported, never the sentinel's.
  */
@@ -191,7 +217,7 @@ export function revokeEnvironmentToken(sessionId: string): Query {
   return {
     text: `update private.environment_tokens set revoked_at = coalesce(revoked_at, now())
             where session_id = $1
-            returning session_id, environment_ref, revoked_at`,
+            returning session_id, environment_ref, revoked_at, generation`,
     values: [sessionId],
   };
 }

@@ -1,20 +1,22 @@
 /**
  * @module `drift_check`, deployed into an environment: compares its own database with the
  * contract embedded at deploy time and reports the findings to the control plane with the
- * environment's reporting token. POST (or GET) as the environment's service role.
+ * environment's reporting token. POST as the environment's service role (verified here: see
+ * caller.ts); a CORS preflight is answered without running anything.
  */
 import pg from "../../db/pg.ts";
 import { introspect } from "../../drift/introspect.ts";
 import { pgRunner } from "../../drift/sql_runner.ts";
 import { verify } from "../../drift/verify.ts";
-import { forbidden, isServiceRole } from "../caller.ts";
+import { refuseUnlessServiceRolePost } from "../caller.ts";
 import { parseEmbeddedContract } from "../embedded_contract.ts";
 
 const CONTRACT = parseEmbeddedContract("__VIBE_ENVIRONMENT_CONTRACT__");
 
 Deno.serve(async (req) => {
   const env = Deno.env.toObject();
-  if (!isServiceRole(req, env)) return forbidden();
+  const refused = await refuseUnlessServiceRolePost(req, env);
+  if (refused) return refused;
   const client = new pg.Client({ connectionString: env.SUPABASE_DB_URL });
   await client.connect();
   try {

@@ -3,13 +3,14 @@
  * applying it would break the contract — row-level security disabled, a required table or
  * policy dropped, a grant to anon widened — with the reasons. The migration runs inside a
  * transaction that is always rolled back (and that the migration cannot end: it runs through
- * EXECUTE, where COMMIT is an error); only the environment's service role may call it.
+ * EXECUTE, where COMMIT is an error); only the environment's service role may call it, with
+ * POST (verified here: see caller.ts).
  */
 import pg from "../../db/pg.ts";
 import { introspect } from "../../drift/introspect.ts";
 import { pgRunner } from "../../drift/sql_runner.ts";
 import { verify } from "../../drift/verify.ts";
-import { forbidden, isServiceRole } from "../caller.ts";
+import { refuseUnlessServiceRolePost } from "../caller.ts";
 import { parseEmbeddedContract } from "../embedded_contract.ts";
 import { breakingFindings } from "./breaking.ts";
 
@@ -32,9 +33,9 @@ async function readSql(req: Request): Promise<string | Response> {
 }
 
 Deno.serve(async (req) => {
-  if (req.method !== "POST") return Response.json({ error: "Use POST" }, { status: 405 });
   const env = Deno.env.toObject();
-  if (!isServiceRole(req, env)) return forbidden();
+  const refused = await refuseUnlessServiceRolePost(req, env);
+  if (refused) return refused;
   const sql = await readSql(req);
   if (sql instanceof Response) return sql;
 

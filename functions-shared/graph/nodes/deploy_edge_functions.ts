@@ -4,13 +4,11 @@
  * the environment's reporting token, whose hash the control plane keeps (and can revoke).
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { rows } from "../../db/query.ts";
 import type { EnvironmentFunctionSlug } from "../../env_functions/source.ts";
-import { reportToken, sha256Hex } from "../../env_functions/report_token.ts";
+import { deployedReportToken } from "../../env_functions/report_token_store.ts";
 import { snapshotContract } from "../contract_snapshot.ts";
 import { stepContext } from "../context.ts";
 import { requireEnvironment, requirePlan } from "../require.ts";
-import { upsertReportToken } from "../sql.ts";
 import type { BuildStateType, BuildUpdate } from "../state.ts";
 
 export async function deployEdgeFunctions(
@@ -22,8 +20,12 @@ export async function deployEdgeFunctions(
   const environment = requireEnvironment(state);
   const { settings } = ctx.deps;
   // Derived, not random: a re-run deploys the same token the control plane already knows.
-  const token = await reportToken(settings.reportTokenKey, state.sessionId);
-  await rows(ctx.db, upsertReportToken(state.sessionId, environment.ref, await sha256Hex(token)));
+  const token = await deployedReportToken(
+    ctx.db,
+    settings.reportTokenKey,
+    state.sessionId,
+    environment.ref,
+  );
   // The contract is the environment as the pipeline built it, read before anything else runs.
   const snapshot = await snapshotContract(ctx.deps.provisioner, environment.ref);
   const snapshotCalls = ctx.recordCalls(snapshot.records);

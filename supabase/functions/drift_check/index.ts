@@ -5,7 +5,10 @@ import { createDriftCheckApp } from "../../../functions-shared/drift/sentinel/ap
 import {
   readSentinelConfig,
   sentinelConnector,
+  writableConnector,
 } from "../../../functions-shared/drift/sentinel/settings.ts";
+import { bundledEnvironmentFunctions } from "../../../functions-shared/env_functions/bundled_functions.ts";
+import { readReportTokenSecret } from "../../../functions-shared/env_functions/report_token.ts";
 import {
   embedderNamed,
   type NamedEmbedder,
@@ -15,6 +18,7 @@ import { authDeps } from "../../../functions-shared/http/auth_deps.ts";
 const env = Deno.env.toObject();
 const config = readFunctionConfig(env);
 const sentinel = readSentinelConfig(env);
+const reportTokenSecret = readReportTokenSecret(env, "drift_check");
 // One embedder per name for the function's life (its configuration never changes): not a new
 // Supabase.ai session or OpenAI client per environment checked.
 const embedders = new Map<string, NamedEmbedder>();
@@ -34,6 +38,12 @@ const app = createDriftCheckApp({
   concurrency: sentinel.concurrency,
   batchSize: sentinel.batchSize,
   secrets: sentinel.secrets,
+  tokens: {
+    reportTokenSecret,
+    controlPlaneUrl: config.supabaseUrl,
+    environmentFunctions: bundledEnvironmentFunctions,
+    connectWritable: writableConnector(sentinel),
+  },
 });
 
 Deno.serve(app.fetch);

@@ -7,12 +7,26 @@ import {
   driftCheckClientConfig,
   httpDriftCheckClient,
 } from "../../../functions-shared/sessions/drift_check_client.ts";
+import {
+  readDriftCheckThrottle,
+  throttledDriftCheck,
+} from "../../../functions-shared/sessions/drift_check_throttle.ts";
+import { readSessionLimits } from "../../../functions-shared/sessions/quota.ts";
 
-const config = readFunctionConfig(Deno.env.toObject());
+const env = Deno.env.toObject();
+const config = readFunctionConfig(env);
+const limits = readSessionLimits(env);
+const throttle = readDriftCheckThrottle(env);
+const pool = createPool(config.dbUrl);
 const app = createSessionsApp({
   auth: authDeps(config),
-  pool: createPool(config.dbUrl),
-  driftCheck: httpDriftCheckClient(driftCheckClientConfig(config)),
+  pool,
+  driftCheck: throttledDriftCheck(
+    httpDriftCheckClient(driftCheckClientConfig(config)),
+    pool,
+    throttle,
+  ),
+  limits,
 });
 
 Deno.serve(app.fetch);
