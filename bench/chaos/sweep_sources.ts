@@ -20,7 +20,7 @@ export async function knownStackSecrets(): Promise<KnownSecret[]> {
     { name: "stack service_role key", value: keys.serviceRoleKey },
   ];
   for (const [name, value] of Object.entries(secrets)) {
-    if (typeof value === "string" && !["jwtSecret", "dbPassword"].includes(name)) {
+    if (typeof value === "string" && name !== "jwtSecret") {
       known.push({ name: `stack secret ${name}`, value });
     }
   }
