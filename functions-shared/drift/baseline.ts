@@ -76,6 +76,12 @@ export function splitBaseline(
   const touched = new Set(
     compare(models.baseline, models.contract, options).findings.map((f) => findingObject(f, all)),
   );
+  // Tables the migrations add to a publication are judged as tables by the diff, so the
+  // publication itself counts as changed when its definition differs.
+  for (const p of models.contract.publications) {
+    const before = models.baseline.publications.find((b) => b.name === p.name);
+    if (!before || JSON.stringify(before) !== JSON.stringify(p)) touched.add(`publication:${p.name}`);
+  }
   const contract: Finding[] = [];
   const baseline: Finding[] = [];
   for (const f of findings) {

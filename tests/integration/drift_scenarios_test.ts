@@ -487,12 +487,17 @@ function describe(findings: readonly Finding[]): string {
   return findings.map((f) => `${f.id} ${f.check} ${f.resource} ${f.key}`).join("\n") || "(none)";
 }
 
+/** Verifies the fixture's database (through `runner`) against its contract and baseline. */
+async function verifyFixture(fx: DriftFixture, runner = fx.runner) {
+  return verify(fx.contract, (await introspect(runner)).model, { baseline: fx.baseline });
+}
+
 async function runScenario(fx: DriftFixture, s: DriftScenario): Promise<void> {
   const client = s.asAdmin ? fx.admin : fx.client;
   const runner = s.asAdmin ? fx.adminRunner : fx.runner;
   await inRollback(client, async () => {
     await client.query(s.sql);
-    const before = verify(fx.contract, (await introspect(runner)).model);
+    const before = await verifyFixture(fx, runner);
     const hit = before.findings.find((f) => f.check === s.check && f.resource === s.resource);
     assert.ok(hit, `expected ${s.check} on ${s.resource}; got:\n${describe(before.findings)}`);
     assert.equal(hit.category, s.category, `category of ${hit.id}`);
@@ -505,7 +510,7 @@ async function runScenario(fx: DriftFixture, s: DriftScenario): Promise<void> {
     });
     for (let round = 1; round <= 2; round++) {
       await client.query(script);
-      const after = verify(fx.contract, (await introspect(runner)).model);
+      const after = await verifyFixture(fx, runner);
       assert.deepEqual(
         after.findings.map((f) => f.check).sort(),
         [...(s.residue ?? [])].sort(),
@@ -520,55 +525,78 @@ async function runScenario(fx: DriftFixture, s: DriftScenario): Promise<void> {
   });
 }
 
-Deno.test("drift corpus: detection, fix round trip and idempotency", async (t) => {
-  const categories = new Set(SCENARIOS.map((s) => s.category));
-  assert.deepEqual([...categories].sort(), ["A", "B", "C", "D", "E", "F"]);
-  assert.ok(SCENARIOS.length >= 30);
-  const fx = await openFixture();
-  try {
-    await t.step("the clean fixture has zero drift", async () => {
-      const v = verify(fx.contract, (await introspect(fx.runner)).model);
-      assert.deepEqual(v.findings, []);
-      assert.deepEqual(v.acknowledged, []);
-      assert.deepEqual(v.inherited.map((l) => l.cache_key), [
-        "rls_enabled_no_policy_private_audit_log",
-      ]);
-      assert.equal(patch(v.findings).includes("alter "), false);
-    });
-    for (const s of SCENARIOS) {
-      await t.step(`${s.category}: ${s.name}`, () => runScenario(fx, s));
-    }
-    await t.step("several drifts at once are fixed by one patch", async () => {
-      await inRollback(fx.client, async () => {
-        for (const s of SCENARIOS.filter((x) => !x.residue && !x.allowDestructive && !x.asAdmin)) {
-          await fx.client.query("savepoint s");
-          try {
-            await fx.client.query(s.sql);
-            await fx.client.query("release savepoint s");
-          } catch {
-            // Scenarios touching what an earlier one dropped do not combine.
-            await fx.client.query("rollback to savepoint s");
-          }
-        }
-        const before = compare(fx.contract, (await introspect(fx.runner)).model);
-        assert.ok(before.findings.length > 40, `${before.findings.length} findings`);
-        const script = patch(before.findings, { transaction: false });
-        await fx.client.query(script);
-        await fx.client.query(script);
-        const after = verify(fx.contract, (await introspect(fx.runner)).model);
-        assert.deepEqual(after.findings.map((f) => `${f.check} ${f.resource}`), []);
+/** Platform-baseline differences of the plain fixture: informational, never drift. */
+const PLAIN_BASELINE = [
+  "extension.missing pgcrypto",
+  "extension.missing supabase_vault",
+  "extension.missing uuid-ossp",
+  "grant.missing public anon USAGE",
+  "grant.missing public authenticated USAGE",
+  "grant.missing public postgres CREATE",
+  "grant.missing public postgres USAGE",
+  "grant.missing public service_role USAGE",
+];
+
+for (const plain of [false, true]) {
+  const where = plain ? "plain PostgreSQL" : "compatibility layer";
+  Deno.test(`drift corpus (${where}): detection, fix round trip and idempotency`, async (t) => {
+    const categories = new Set(SCENARIOS.map((s) => s.category));
+    assert.deepEqual([...categories].sort(), ["A", "B", "C", "D", "E", "F"]);
+    assert.ok(SCENARIOS.length >= 30);
+    const fx = await openFixture(plain ? "drift_plain" : "drift_fx", { plain });
+    try {
+      await t.step("the clean fixture has zero drift", async () => {
+        const v = await verifyFixture(fx);
+        assert.deepEqual(v.findings, []);
+        assert.deepEqual(v.acknowledged, []);
+        assert.deepEqual(v.inherited.map((l) => l.cache_key), [
+          "rls_enabled_no_policy_private_audit_log",
+        ]);
+        assert.deepEqual(
+          v.baseline.map((f) => `${f.check} ${f.resource} ${f.key}`.trim()).sort(),
+          plain ? PLAIN_BASELINE : [],
+        );
+        const script = patch(v.findings);
+        assert.equal(script.includes("alter "), false);
+        assert.equal(script.includes("create extension"), false);
       });
-    });
-  } finally {
-    await fx.close();
-  }
-});
+      for (const s of SCENARIOS) {
+        await t.step(`${s.category}: ${s.name}`, () => runScenario(fx, s));
+      }
+      await t.step("several drifts at once are fixed by one patch", async () => {
+        await inRollback(fx.client, async () => {
+          for (
+            const s of SCENARIOS.filter((x) => !x.residue && !x.allowDestructive && !x.asAdmin)
+          ) {
+            await fx.client.query("savepoint s");
+            try {
+              await fx.client.query(s.sql);
+              await fx.client.query("release savepoint s");
+            } catch {
+              // Scenarios touching what an earlier one dropped do not combine.
+              await fx.client.query("rollback to savepoint s");
+            }
+          }
+          const before = compare(fx.contract, (await introspect(fx.runner)).model);
+          assert.ok(before.findings.length > 40, `${before.findings.length} findings`);
+          const script = patch((await verifyFixture(fx)).findings, { transaction: false });
+          await fx.client.query(script);
+          await fx.client.query(script);
+          const after = await verifyFixture(fx);
+          assert.deepEqual(after.findings.map((f) => `${f.check} ${f.resource}`), []);
+        });
+      });
+    } finally {
+      await fx.close();
+    }
+  });
+}
 
 Deno.test("drift corpus: a renamed enum value is restored by a patch that commits the value first", async () => {
   const fx = await openFixture("drift_enum");
   try {
     await fx.client.query("alter type public.listing_status rename value 'sold' to 'closed'");
-    const before = verify(fx.contract, (await introspect(fx.runner)).model);
+    const before = await verifyFixture(fx);
     const missing = before.findings.find((f) => f.check === "enum.values_missing");
     assert.equal(missing?.category, "A");
     assert.equal(missing?.resource, "public.listing_status");
@@ -578,7 +606,7 @@ Deno.test("drift corpus: a renamed enum value is restored by a patch that commit
     assert.ok(script.indexOf("add value if not exists 'sold'") < script.lastIndexOf("begin;"));
     for (let round = 1; round <= 2; round++) {
       await fx.client.query(script);
-      const after = verify(fx.contract, (await introspect(fx.runner)).model);
+      const after = await verifyFixture(fx);
       assert.deepEqual(
         after.findings.map((f) => f.check),
         ["enum.values_unexpected"],
