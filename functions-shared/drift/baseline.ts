@@ -80,7 +80,9 @@ export function splitBaseline(
   // publication itself counts as changed when its definition differs.
   for (const p of models.contract.publications) {
     const before = models.baseline.publications.find((b) => b.name === p.name);
-    if (!before || JSON.stringify(before) !== JSON.stringify(p)) touched.add(`publication:${p.name}`);
+    if (!before || JSON.stringify(before) !== JSON.stringify(p)) {
+      touched.add(`publication:${p.name}`);
+    }
   }
   const contract: Finding[] = [];
   const baseline: Finding[] = [];

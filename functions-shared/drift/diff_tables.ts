@@ -347,7 +347,13 @@ function columnGrantStatements(t: Table): FixStatement[] {
 
 /** Every statement that rebuilds a table as the contract has it. */
 function rebuildTable(ctx: DiffContext, t: Table): FixStatement[] {
-  const statements: FixStatement[] = [...fix("table", createTableSql(t))];
+  const create = createTableSql(t);
+  const statements: FixStatement[] = [
+    ...fix("table", create),
+    ...(ctx.compareOwners && create !== null
+      ? fix("table", ownerSql("table", t.schema, t.name, t.owner))
+      : []),
+  ];
   for (const c of t.constraints) {
     statements.push(...fix(constraintPhase(c), ensureConstraintSql(t, c)));
   }

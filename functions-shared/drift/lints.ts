@@ -839,7 +839,8 @@ function outdatedExtensionLints(model: Model): Lint[] {
   );
 }
 
-const BUCKET_ONLY = /^\s*\(*\s*bucket_id\s*=\s*('(?:[^']|'')*')(\s*::\s*[A-Za-z0-9_.]+)?\s*\)*\s*$/i;
+const BUCKET_ONLY =
+  /^\s*\(*\s*bucket_id\s*=\s*('(?:[^']|'')*')(\s*::\s*[A-Za-z0-9_.]+)?\s*\)*\s*$/i;
 
 /** Whether a storage.objects policy lets its roles read every object of `bucket`. */
 function listsBucket(p: Policy, bucket: Bucket): boolean {

@@ -94,12 +94,4 @@ export async function openFixture(
   }
 }
 
-/** Runs `fn` inside a transaction that is rolled back whatever happens. */
-export async function inRollback<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
-  await client.query("begin");
-  try {
-    return await fn();
-  } finally {
-    await client.query("rollback");
-  }
-}
+export { inRollback } from "../support/drift_runner.ts";
