@@ -196,3 +196,22 @@ Deno.test("verification: lints are drift, inherited from the contract, or acknow
     "public.scratch: rls_enabled_no_policy on an acknowledged object",
   ]);
 });
+
+Deno.test("verification: lints sharing a root cause with no diff finding are one finding", () => {
+  // The contract knows nothing of RLS here (it compares no tables), so the lints stand alone.
+  const open = table("accounts", {
+    rls: false,
+    grants: [grant("anon", "SELECT")],
+    columns: [column("id", "uuid"), column("password")],
+  });
+  const v = verify(model(), model({ tables: [open] }), { schemas: ["private"] });
+  const rls = v.findings.filter((f) => f.resource === "public.accounts");
+  assert.equal(rls.length, 1, rls.map((f) => f.check).join(", "));
+  assert.equal(rls[0]!.source, "lint");
+  assert.deepEqual([...rls[0]!.lints].sort(), [
+    "policy_exists_rls_disabled",
+    "rls_disabled_in_public",
+    "sensitive_columns_exposed",
+  ]);
+  assert.match(rls[0]!.fix[0]!.sql, /enable row level security/);
+});
