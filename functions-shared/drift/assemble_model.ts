@@ -407,6 +407,7 @@ export function assembleModel(rows: CatalogRows): Model {
     name: str(row, "name"),
     schema: str(row, "schema"),
     version: str(row, "version"),
+    defaultVersion: optStr(row, "defaultVersion"),
   }));
 
   const bucketRows = rows.buckets[0]?.buckets;
@@ -435,6 +436,20 @@ export function assembleModel(rows: CatalogRows): Model {
       hasAuthUsers: bool(meta, "hasAuthUsers"),
       authUsersRls: bool(meta, "authUsersRls"),
       roles,
+      authKeys: (Array.isArray(meta.authKeys) ? meta.authKeys : [])
+        .map((k: Record<string, unknown>) => ({
+          table: str(k, "table"),
+          columns: strings(k.columns),
+          primary: bool(k, "primary"),
+        }))
+        .sort(byKey((k) => `${k.table}\u0000${k.columns.join(",")}`)),
+      queueTables: (Array.isArray(meta.queueTables) ? meta.queueTables : [])
+        .map((q: Record<string, unknown>) => ({
+          name: str(q, "name"),
+          rls: bool(q, "rls"),
+          apiReadable: bool(q, "apiReadable"),
+        }))
+        .sort(byKey((q) => q.name)),
     },
     extensions: extensions.sort(byKey((e) => e.name)),
     schemas: schemas.sort(byKey((s) => s.name)),

@@ -87,11 +87,28 @@ const META = `select
   (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('name', r.rolname::text,
     'bypassRls', r.rolbypassrls, 'superuser', r.rolsuper)), '[]'::json)
     from pg_catalog.pg_roles r where r.rolname !~ '^pg_') as roles,
+  (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('table', c.relname::text,
+      'columns', array(select att.attname::text from pg_catalog.unnest(i.indkey::int2[])
+        with ordinality k(attnum, ord) join pg_catalog.pg_attribute att
+        on att.attrelid = c.oid and att.attnum = k.attnum order by k.ord),
+      'primary', i.indisprimary)), '[]'::json)
+    from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid = i.indrelid
+    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'auth' and i.indisunique) as "authKeys",
+  (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('name', c.relname::text,
+      'rls', c.relrowsecurity, 'apiReadable', exists (select 1 from pg_catalog.pg_roles r
+        where r.rolname in ('anon', 'authenticated')
+          and pg_catalog.has_table_privilege(r.oid, c.oid, 'SELECT')))), '[]'::json)
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'pgmq' and c.relkind = 'r' and c.relname like 'q_%') as "queueTables",
   pg_catalog.current_setting('search_path') as "sessionSearchPath",
   pg_catalog.transaction_timestamp() <> pg_catalog.statement_timestamp() as "inTransaction"`;
 
 const EXTENSIONS =
-  `select e.extname::text as name, n.nspname::text as schema, e.extversion as version
+  `select e.extname::text as name, n.nspname::text as schema, e.extversion as version,
+  (select a.default_version from pg_catalog.pg_available_extensions a where a.name = e.extname
+    and exists (select 1 from pg_catalog.pg_available_extension_versions v
+      where v.name = e.extname and v.installed)) as "defaultVersion"
 from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace`;
 
 function schemas(o: CatalogQueryOptions): string {

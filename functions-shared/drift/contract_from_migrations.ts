@@ -6,6 +6,7 @@
  * `--scratch-db <url>` providers are local tooling (`stack/contract/scratch_database.ts`).
  */
 import { introspect, type Introspection, type IntrospectOptions } from "./introspect.ts";
+import type { Model } from "./model.ts";
 import type { SqlRunner } from "./sql_runner.ts";
 
 /** One migration file's content. */
@@ -59,19 +60,36 @@ export async function applyMigrationSources(
   }
 }
 
+/** A contract and the platform baseline it was built on. */
+export interface ContractIntrospection extends Introspection {
+  /**
+   * The scratch database before any migration ran: the platform baseline. The contract is
+   * what the migrations create or change on top of it (see `verify`'s `baseline` option).
+   */
+  readonly baseline: Model;
+}
+
 /**
- * The contract of a migrations folder: a scratch database from `scratch`, the migrations
- * applied as `postgres`, introspected, and always dropped.
+ * The contract of a migrations folder: a scratch database from `scratch`, introspected before
+ * (the baseline) and after the migrations are applied as `postgres`, and always dropped.
  */
 export async function contractFromMigrations(
   migrations: readonly MigrationSource[],
   scratch: ScratchProvider,
   options: IntrospectOptions = {},
-): Promise<Introspection> {
+): Promise<ContractIntrospection> {
   const db = await scratch();
   try {
+    const before = await introspect(db.runner, options);
     await applyMigrationSources(db.runner, migrations);
-    return await introspect(db.runner, options);
+    const after = await introspect(db.runner, options);
+    return {
+      ...after,
+      baseline: before.model,
+      catalogQueries: before.catalogQueries + after.catalogQueries,
+      statements: before.statements + after.statements,
+      durationMs: before.durationMs + after.durationMs,
+    };
   } finally {
     await db.drop();
   }

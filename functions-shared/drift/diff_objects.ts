@@ -375,6 +375,9 @@ export function diffSequences(ctx: DiffContext): Finding[] {
       impact: "Inserts relying on its nextval() default fail.",
       fix: [
         ...fix("sequence", createSequenceSql(s)),
+        ...(ctx.compareOwners
+          ? fix("sequence", ownerSql("sequence", s.schema, s.name, s.owner))
+          : []),
         ...(s.ownedBy ? fix("sequence owner", sequenceOwnedBySql(s)) : []),
         ...restoreGrants(ctx, seqTarget(s), s.grants, s.schema, "sequences"),
       ],
@@ -474,6 +477,12 @@ export function diffSequences(ctx: DiffContext): Finding[] {
 function createView(ctx: DiffContext, v: View): FixStatement[] {
   return [
     ...fix("view", createViewSql(v)),
+    ...(ctx.compareOwners
+      ? fix(
+        "view",
+        ownerSql(v.materialized ? "materialized view" : "view", v.schema, v.name, v.owner),
+      )
+      : []),
     ...v.indexes.map((i) => ({
       phase: "index" as const,
       sql: ensureIndexSql(v.schema, i),

@@ -25,6 +25,10 @@ function target(r: Routine) {
 function createRoutine(ctx: DiffContext, r: Routine): FixStatement[] {
   return [
     ...fix("function", replaceRoutineSql(r)),
+    // Whoever runs the patch would own it (and a SECURITY DEFINER function runs as its owner).
+    ...(ctx.compareOwners && r.definition !== null
+      ? fix("function", routineOwnerSql(r, r.owner))
+      : []),
     ...restoreGrants(ctx, target(r), r.grants, r.schema, "functions"),
   ];
 }

@@ -26,12 +26,14 @@ import { type Finding, finding, fix, type FixStatement, type Severity } from "./
 import {
   addColumnSql,
   alterColumnTypeSql,
+  attachPartitionSql,
   columnDefaultSql,
   columnIdentitySql,
   columnNotNullSql,
   createPolicySql,
   createTableSql,
   createTriggerSql,
+  detachPartitionSql,
   dropColumnSql,
   dropConstraintSql,
   dropIndexSql,
@@ -63,6 +65,11 @@ import {
 import { qualifiedName } from "./names.ts";
 
 const tableKey = (t: { schema: string; name: string }) => qualifiedKey(t.schema, t.name);
+
+/** `parent bound` of a partition, or "" for a table that is not one. */
+function partitionText(t: Table): string {
+  return t.partitionOf ? `${tableKey(t.partitionOf)} ${t.partitionBound ?? ""}`.trim() : "";
+}
 
 // Shared with views and platform tables ------------------------------------------------------
 
@@ -347,7 +354,13 @@ function columnGrantStatements(t: Table): FixStatement[] {
 
 /** Every statement that rebuilds a table as the contract has it. */
 function rebuildTable(ctx: DiffContext, t: Table): FixStatement[] {
-  const statements: FixStatement[] = [...fix("table", createTableSql(t))];
+  const create = createTableSql(t);
+  const statements: FixStatement[] = [
+    ...fix("table", create),
+    ...(ctx.compareOwners && create !== null
+      ? fix("table", ownerSql("table", t.schema, t.name, t.owner))
+      : []),
+  ];
   for (const c of t.constraints) {
     statements.push(...fix(constraintPhase(c), ensureConstraintSql(t, c)));
   }
@@ -461,6 +474,9 @@ function columnText(c: Column): string {
 
 function diffColumns(ctx: DiffContext, e: Table, a: Table): Finding[] {
   const findings: Finding[] = [];
+  // A partition's columns follow its parent's type (Postgres refuses to change them on the
+  // partition alone): the parent's finding reports and fixes it.
+  const typeFollowsParent = e.partitionOf !== null && partitionText(e) === partitionText(a);
   const matched = matchByKey(e.columns, a.columns, (c) => c.name);
   const table = tableKey(e);
   const exposed = apiGrantees(a.grants).length > 0;
@@ -512,7 +528,7 @@ function diffColumns(ctx: DiffContext, e: Table, a: Table): Finding[] {
     const resource = `${table}.${ec.name}`;
     const evidence = columnEvidence(e.schema, e.name, ec.name);
     const base = { objectKind: "column" as const, resource, evidence };
-    if (ec.type !== ac.type || ec.collation !== ac.collation) {
+    if ((ec.type !== ac.type || ec.collation !== ac.collation) && !typeFollowsParent) {
       const lossy = ec.type !== ac.type && !isLosslessTypeChange(ac.type, ec.type);
       findings.push(finding({
         ...base,
@@ -761,9 +777,38 @@ function diffTable(ctx: DiffContext, e: Table, a: Table): Finding[] {
       fix: fix("publication", replicaIdentitySql(e, e.replicaIdentity, e.replicaIdentityIndex)),
     }));
   }
+  const partitionChanged = partitionText(e) !== partitionText(a);
+  if (partitionChanged) {
+    findings.push(finding({
+      check: "table.partition",
+      category: "B",
+      severity: "high",
+      objectKind: "table",
+      resource,
+      issue: a.partitionOf === null
+        ? `${resource} is not a partition of ${partitionText(e)}.`
+        : `${resource} is attached as ${partitionText(a)}.`,
+      expected: shown(partitionText(e), "not a partition"),
+      actual: shown(partitionText(a), "not a partition"),
+      evidence,
+      impact: "Rows routed through the parent land elsewhere or fail, queries on the parent " +
+        "miss this table's rows, and the parent's RLS and grants no longer cover them.",
+      fix: [
+        ...(a.partitionOf ? fix("table", detachPartitionSql(a.partitionOf, a)) : []),
+        ...(e.partitionOf && e.partitionBound
+          ? fix("constraint", attachPartitionSql(e.partitionOf, e, e.partitionBound))
+          : []),
+      ],
+    }));
+  }
   findings.push(...diffColumns(ctx, e, a));
-  findings.push(...diffConstraints(ctx, e, a));
-  findings.push(...diffIndexes(ctx, e.schema, resource, e.indexes, a.indexes));
+  // A detached partition keeps the constraints and indexes it inherited; attaching it again
+  // makes them the parent's once more, so they are not reported on their own.
+  const inheritedAsLocal = partitionChanged && e.partitionOf !== null;
+  if (!inheritedAsLocal) {
+    findings.push(...diffConstraints(ctx, e, a));
+    findings.push(...diffIndexes(ctx, e.schema, resource, e.indexes, a.indexes));
+  }
   findings.push(...diffPolicies(ctx, e.schema, e.name, e.policies, a.policies));
   findings.push(...diffTriggers(ctx, e.schema, e.name, e.triggers, a.triggers));
   findings.push(...diffGrants(

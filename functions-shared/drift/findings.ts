@@ -114,16 +114,26 @@ export interface Finding {
   /** Gap IDs whose fixes resolve this one too (a lint caused by a diff finding). */
   readonly coveredBy: readonly string[];
   readonly source: FindingSource;
+  /**
+   * Advisor lints with the same root cause, reported as part of this finding rather than as
+   * findings of their own (RLS disabled on a table is one finding, with
+   * `policy_exists_rls_disabled` and `rls_disabled_in_public` named here).
+   */
+  readonly lints: readonly string[];
 }
 
 /** Everything but the derived fields. */
 export type FindingInput =
-  & Omit<Finding, "id" | "fingerprint" | "destructive" | "key" | "manual" | "coveredBy" | "source">
+  & Omit<
+    Finding,
+    "id" | "fingerprint" | "destructive" | "key" | "manual" | "coveredBy" | "source" | "lints"
+  >
   & {
     readonly key?: string;
     readonly manual?: string | null;
     readonly coveredBy?: readonly string[];
     readonly source?: FindingSource;
+    readonly lints?: readonly string[];
   };
 
 const FNV_OFFSET = 0xcbf29ce484222325n;
@@ -163,7 +173,13 @@ export function finding(input: FindingInput): Finding {
     manual: input.manual ?? null,
     coveredBy: input.coveredBy ?? [],
     source: input.source ?? "diff",
+    lints: input.lints ?? [],
   };
+}
+
+/** The more severe of two severities. */
+export function worseSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;
 }
 
 /** A fix statement. */

@@ -17,6 +17,7 @@ import type {
   Policy,
   Publication,
   PublishedTable,
+  RelationRef,
   ReplicaIdentity,
   Routine,
   Sequence,
@@ -374,9 +375,45 @@ export function ensureIndexSql(schema: string, index: Index): string {
     `on n.oid = i.relnamespace where n.nspname = ${quoteLiteral(schema)} and i.relname = ` +
     `${quoteLiteral(index.name)} and i.relkind in ('i', 'I') and ` +
     `pg_catalog.pg_get_indexdef(i.oid) = ${quoteLiteral(index.definition)})`;
+  // A partitioned table's index prints as `ON ONLY`, which would not reach the partitions.
+  const create = index.definition.replace(/^(CREATE (?:UNIQUE )?INDEX \S+ ON) ONLY /, "$1 ");
   return guardedSql(condition, [
     `drop index if exists ${qualifiedName(schema, index.name)};`,
-    `${index.definition};`,
+    `${create};`,
+  ]);
+}
+
+function partitionOfSql(parent: RelationRef, child: Pick<Table, "schema" | "name">): string {
+  return `exists (select 1 from pg_catalog.pg_inherits h where h.inhrelid = ${
+    regclassSql(child.schema, child.name)
+  } and h.inhparent = ${regclassSql(parent.schema, parent.name)})`;
+}
+
+/** Detaches a partition from its parent (when it is attached there). */
+export function detachPartitionSql(
+  parent: RelationRef,
+  child: Pick<Table, "schema" | "name">,
+): string {
+  return guardedSql(partitionOfSql(parent, child), [
+    `alter table ${qualifiedName(parent.schema, parent.name)} detach partition ${
+      qualifiedName(child.schema, child.name)
+    };`,
+  ]);
+}
+
+/**
+ * Attaches a table as a partition of `parent` with its bound (`FOR VALUES ...`, `DEFAULT`),
+ * unless it already is one.
+ */
+export function attachPartitionSql(
+  parent: RelationRef,
+  child: Pick<Table, "schema" | "name">,
+  bound: string,
+): string {
+  return guardedSql(`not ${partitionOfSql(parent, child)}`, [
+    `alter table ${qualifiedName(parent.schema, parent.name)} attach partition ${
+      qualifiedName(child.schema, child.name)
+    } ${bound};`,
   ]);
 }
 

@@ -6,7 +6,18 @@
  * schemas; the rules are re-stated here from the advisors' documentation, not copied.
  */
 import { anonHolds, authenticatedHolds } from "./diff_support.ts";
-import type { Index, Model, Policy, PolicyCommand, Role, Routine, Table, View } from "./model.ts";
+import type {
+  Bucket,
+  Index,
+  Model,
+  PlatformTable,
+  Policy,
+  PolicyCommand,
+  Role,
+  Routine,
+  Table,
+  View,
+} from "./model.ts";
 
 /** The lint names this engine computes (advisor names). */
 export const LINT_NAMES = [
@@ -27,7 +38,26 @@ export const LINT_NAMES = [
   "rls_policy_always_true",
   "anon_security_definer_function_executable",
   "authenticated_security_definer_function_executable",
+  "materialized_view_in_api",
+  "foreign_table_in_api",
+  "unsupported_reg_types",
+  "insecure_queue_exposed_in_api",
+  "fkey_to_auth_unique",
+  "extension_versions_outdated",
+  "public_bucket_allows_listing",
+  "pg_graphql_anon_table_exposed",
+  "pg_graphql_authenticated_table_exposed",
 ] as const;
+
+/**
+ * Advisor lints this engine leaves out, and why: they read run-time statistics or Auth's
+ * configuration, not the schema, so they say nothing about drift from a contract.
+ */
+export const LINTS_NOT_COMPUTED: Readonly<Record<string, string>> = {
+  unused_index: "reads pg_stat_user_indexes (usage since the last statistics reset)",
+  table_bloat: "reads pg_stats and page counts (a maintenance matter)",
+  auth_allow_anonymous_sign_ins: "reads Auth's configuration, not the database",
+};
 
 export type LintName = typeof LINT_NAMES[number];
 
@@ -202,7 +232,90 @@ export const LINT_INFO: Readonly<Record<LintName, LintInfo>> = {
     description:
       "Finds SECURITY DEFINER functions in API-exposed schemas that authenticated can execute.",
   },
+  materialized_view_in_api: {
+    code: "0016_materialized_view_in_api",
+    title: "Materialized View in API",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "Finds materialized views in API-exposed schemas that anon or authenticated " +
+      "can select from: they have no RLS.",
+  },
+  foreign_table_in_api: {
+    code: "0017_foreign_table_in_api",
+    title: "Foreign Table in API",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "Finds foreign tables in API-exposed schemas that anon or authenticated can " +
+      "select from: they do not apply RLS.",
+  },
+  unsupported_reg_types: {
+    code: "unsupported_reg_types",
+    title: "Unsupported reg types",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "Finds table columns of reg* types that store OIDs (regproc, regclass-like " +
+      "types other than regclass, regtype and regrole), which block pg_upgrade.",
+  },
+  insecure_queue_exposed_in_api: {
+    code: "0019_insecure_queue_exposed_in_api",
+    title: "Insecure Queue Exposed in API",
+    level: "ERROR",
+    categories: ["SECURITY"],
+    description: "Finds pgmq queue tables without RLS that anon or authenticated can read " +
+      "while pgmq_public is exposed by the Data API.",
+  },
+  fkey_to_auth_unique: {
+    code: "0021_fkey_to_auth_unique",
+    title: "Foreign Key to Auth Unique Constraint",
+    level: "ERROR",
+    categories: ["SECURITY"],
+    description: "Finds foreign keys referencing a unique key of an auth table other than its " +
+      "primary key, which Auth may change or drop.",
+  },
+  extension_versions_outdated: {
+    code: "0022_extension_versions_outdated",
+    title: "Extension Versions Outdated",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "Finds extensions installed at another version than the server's default one.",
+  },
+  public_bucket_allows_listing: {
+    code: "0025_public_bucket_allows_listing",
+    title: "Public Bucket Allows Listing",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "Finds public Storage buckets with a broad SELECT policy on storage.objects, " +
+      "which lets clients list every file in them.",
+  },
+  pg_graphql_anon_table_exposed: {
+    code: "0026_pg_graphql_anon_table_exposed",
+    title: "Public Can See Object in GraphQL Schema",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "With pg_graphql installed, finds tables, views and materialized views anon " +
+      "can select from: GraphQL introspection shows them to anyone with the anon key.",
+  },
+  pg_graphql_authenticated_table_exposed: {
+    code: "0027_pg_graphql_authenticated_table_exposed",
+    title: "Signed-In Users Can See Object in GraphQL Schema",
+    level: "WARN",
+    categories: ["SECURITY"],
+    description: "With pg_graphql installed, finds tables, views and materialized views " +
+      "authenticated can select from: GraphQL introspection shows them to every signed-in user.",
+  },
 };
+
+/** reg* types that store OIDs pg_upgrade cannot carry over. */
+export const UNSUPPORTED_REG_TYPES: ReadonlySet<string> = new Set([
+  "regcollation",
+  "regconfig",
+  "regdictionary",
+  "regnamespace",
+  "regoper",
+  "regoperator",
+  "regproc",
+  "regprocedure",
+]);
 
 /**
  * Column names that suggest credentials or personal, financial, health, device or biometric
@@ -413,6 +526,15 @@ function tableLints(t: Table, api: ReadonlySet<string>, roles: readonly Role[]):
     ));
   }
 
+  if (t.kind === "foreign" && api.has(t.schema) && apiReadable(t.grants)) {
+    lints.push(make(
+      "foreign_table_in_api",
+      `Foreign table \`${qualified}\` is accessible over APIs`,
+      tableMeta(t, "foreign table"),
+      `foreign_table_in_api_${t.schema}_${t.name}`,
+    ));
+  }
+
   if (!regular) return lints;
 
   if (!t.constraints.some((c) => c.type === "primary key") && !t.indexes.some((i) => i.primary)) {
@@ -566,6 +688,14 @@ function viewLints(v: View, model: Model, api: ReadonlySet<string>): Lint[] {
     lints.push(...duplicateIndexLints(v.schema, v.name, "materialized view", v.indexes));
   }
   if (!api.has(v.schema) || readers.length === 0) return lints;
+  if (v.materialized) {
+    lints.push(make(
+      "materialized_view_in_api",
+      `Materialized view \`${v.schema}.${v.name}\` is selectable by anon or authenticated roles`,
+      { schema: v.schema, name: v.name, type: "materialized view" },
+      `materialized_view_in_api_${v.schema}_${v.name}`,
+    ));
+  }
   const insecure = v.materialized || !v.securityInvoker || !model.platform.authUsersRls;
   if (v.readsAuthUsers && insecure) {
     lints.push(make(
@@ -629,6 +759,175 @@ function routineLints(r: Routine, api: ReadonlySet<string>): Lint[] {
   return lints;
 }
 
+function regTypeLints(t: Table): Lint[] {
+  return t.columns.filter((c) => UNSUPPORTED_REG_TYPES.has(c.type)).map((c) =>
+    make(
+      "unsupported_reg_types",
+      `Table \`${t.schema}.${t.name}\` has a column \`${c.name}\` with unsupported reg* type ` +
+        `\`${c.type}\`.`,
+      { schema: t.schema, name: t.name, column: c.name, type: "table" },
+      `unsupported_reg_types_${t.schema}_${t.name}_${c.name}`,
+    )
+  );
+}
+
+/** Splits `a, "b c"` (an identifier list as Postgres prints it) into names. */
+function identifierList(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/\s*("((?:[^"]|"")*)"|[^,\s]+)\s*(,|$)/g)) {
+    if (m[0] === "") break;
+    names.push(m[2] !== undefined ? m[2].replaceAll('""', '"') : m[1]!);
+  }
+  return names;
+}
+
+/** `REFERENCES auth.<table>(<columns>)` of a foreign key definition, or null. */
+export function authReference(definition: string): { table: string; columns: string[] } | null {
+  const m = definition.match(/ REFERENCES auth\.("(?:[^"]|"")*"|[^\s(]+)\(([^)]*)\)/);
+  if (!m) return null;
+  const table = m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replaceAll('""', '"') : m[1]!;
+  return { table, columns: identifierList(m[2]!) };
+}
+
+function authUniqueLints(t: Table, model: Model): Lint[] {
+  const keys = model.platform.authKeys ?? [];
+  const lints: Lint[] = [];
+  for (const fk of t.constraints.filter((c) => c.type === "foreign key")) {
+    const ref = authReference(fk.definition);
+    if (!ref) continue;
+    const matching = keys.filter((k) =>
+      k.table === ref.table && k.columns.join("\u0000") === ref.columns.join("\u0000")
+    );
+    if (matching.length === 0 || matching.some((k) => k.primary)) continue;
+    lints.push(make(
+      "fkey_to_auth_unique",
+      `Table \`${t.schema}\`.\`${t.name}\` has a foreign key \`${fk.name}\` referencing an auth ` +
+        "unique constraint",
+      { schema: t.schema, name: t.name, foreign_key: fk.name },
+      `fkey_to_auth_unique_${t.schema}_${t.name}_${fk.name}`,
+    ));
+  }
+  return lints;
+}
+
+function queueLints(model: Model, api: ReadonlySet<string>): Lint[] {
+  if (!api.has("pgmq_public")) return [];
+  return (model.platform.queueTables ?? []).filter((q) => !q.rls && q.apiReadable).map((q) =>
+    make(
+      "insecure_queue_exposed_in_api",
+      `Table \`pgmq.${q.name}\` is public, but RLS has not been enabled.`,
+      { schema: "pgmq", name: q.name, type: "table" },
+      // The advisor's own key (it shares rls_disabled_in_public's prefix).
+      `rls_disabled_in_public_pgmq_${q.name}`,
+    )
+  );
+}
+
+function outdatedExtensionLints(model: Model): Lint[] {
+  return model.extensions.filter((e) =>
+    e.defaultVersion !== undefined && e.defaultVersion !== null &&
+    e.defaultVersion !== e.version
+  ).map((e) =>
+    make(
+      "extension_versions_outdated",
+      `Extension \`${e.name}\` is using version \`${e.version}\` but version ` +
+        `\`${e.defaultVersion}\` is available. Using outdated extension versions may expose the ` +
+        "database to security vulnerabilities.",
+      { extension_name: e.name, installed_version: e.version, default_version: e.defaultVersion },
+      `extension_versions_outdated_${e.name}_${e.version}`,
+    )
+  );
+}
+
+const BUCKET_ONLY =
+  /^\s*\(*\s*bucket_id\s*=\s*('(?:[^']|'')*')(\s*::\s*[A-Za-z0-9_.]+)?\s*\)*\s*$/i;
+
+/** Whether a storage.objects policy lets its roles read every object of `bucket`. */
+function listsBucket(p: Policy, bucket: Bucket): boolean {
+  if (!p.permissive || !["SELECT", "ALL"].includes(p.command)) return false;
+  if (!p.roles.some((r) => r === "public" || r === "anon" || r === "authenticated")) return false;
+  if (p.using === null || ALWAYS_TRUE.has(normalised(p.using))) return true;
+  const m = p.using.match(BUCKET_ONLY);
+  return m !== null && m[1] === `'${bucket.id.replaceAll("'", "''")}'`;
+}
+
+function bucketLints(model: Model): Lint[] {
+  const objects: PlatformTable | undefined = model.platformTables.find((t) =>
+    t.schema === "storage" && t.name === "objects"
+  );
+  if (!objects || model.buckets === null) return [];
+  const lints: Lint[] = [];
+  for (const b of model.buckets.filter((x) => x.public)) {
+    const names = objects.policies.filter((p) => listsBucket(p, b)).map((p) => p.name).sort();
+    if (names.length === 0) continue;
+    lints.push(make(
+      "public_bucket_allows_listing",
+      `Public bucket \`${b.name}\` has ${names.length} broad SELECT ` +
+        `${names.length === 1 ? "policy" : "policies"} on \`storage.objects\` (${
+          names.join(", ")
+        }), allowing clients to list all files. Public buckets don't need this for object URL ` +
+        "access and it may expose more data than intended.",
+      {
+        schema: "storage",
+        name: b.name,
+        type: "bucket",
+        bucket_id: b.id,
+        bucket_name: b.name,
+        policy_names: names,
+        policy_count: names.length,
+      },
+      `public_bucket_allows_listing_${b.id}`,
+    ));
+  }
+  return lints;
+}
+
+const holdsSelect = (grants: Table["grants"], role: string) =>
+  grants.some((g) => (g.grantee === role || g.grantee === "PUBLIC") && g.privilege === "SELECT");
+
+function graphqlLints(model: Model): Lint[] {
+  if (!model.extensions.some((e) => e.name === "pg_graphql")) return [];
+  const objects = [
+    ...model.tables.filter((t) => t.kind !== "partitioned" && t.columns.length > 0).map((t) => ({
+      schema: t.schema,
+      name: t.name,
+      type: t.kind === "foreign" ? "foreign table" : "table",
+      selectable: (role: string) =>
+        holdsSelect(t.grants, role) || t.columns.some((c) => holdsSelect(c.grants, role)),
+    })),
+    ...model.views.map((v) => ({
+      schema: v.schema,
+      name: v.name,
+      type: v.materialized ? "materialized view" : "view",
+      selectable: (role: string) => holdsSelect(v.grants, role),
+    })),
+  ];
+  const lints: Lint[] = [];
+  for (const o of objects) {
+    if (o.selectable("anon")) {
+      lints.push(make(
+        "pg_graphql_anon_table_exposed",
+        `${o.type} \`${o.schema}.${o.name}\` is visible in the GraphQL schema because the \`anon\` ` +
+          "role can `SELECT` it. Revoke `SELECT` from `anon` if it should not be discoverable " +
+          "without signing in.",
+        { schema: o.schema, name: o.name, type: o.type },
+        `pg_graphql_anon_table_exposed_${o.schema}_${o.name}`,
+      ));
+    }
+    if (o.selectable("authenticated")) {
+      lints.push(make(
+        "pg_graphql_authenticated_table_exposed",
+        `${o.type} \`${o.schema}.${o.name}\` is visible in the GraphQL schema to signed-in users ` +
+          "because the `authenticated` role can `SELECT` it. Revoke `SELECT` from " +
+          "`authenticated` if it should not be discoverable to every account.",
+        { schema: o.schema, name: o.name, type: o.type },
+        `pg_graphql_authenticated_table_exposed_${o.schema}_${o.name}`,
+      ));
+    }
+  }
+  return lints;
+}
+
 /** The schemas lints treat as exposed by the Data API. */
 export function apiSchemasOf(model: Model, options: LintOptions = {}): string[] {
   return [...(options.apiSchemas ?? model.platform.apiSchemas ?? ["public"])];
@@ -639,7 +938,15 @@ export function lint(model: Model, options: LintOptions = {}): Lint[] {
   const api = new Set(apiSchemasOf(model, options));
   const roles = options.roles ?? model.platform.roles;
   const lints: Lint[] = [
-    ...model.tables.flatMap((t) => tableLints(t, api, roles)),
+    ...model.tables.flatMap((t) => [
+      ...tableLints(t, api, roles),
+      ...regTypeLints(t),
+      ...authUniqueLints(t, model),
+    ]),
+    ...queueLints(model, api),
+    ...outdatedExtensionLints(model),
+    ...bucketLints(model),
+    ...graphqlLints(model),
     ...model.views.flatMap((v) => viewLints(v, model, api)),
     ...model.routines.flatMap((r) => routineLints(r, api)),
     ...model.extensions.filter((e) => e.schema === "public" && e.name !== "plpgsql").map((e) =>

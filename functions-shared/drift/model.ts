@@ -44,6 +44,11 @@ export interface Extension {
   readonly name: string;
   readonly schema: string;
   readonly version: string;
+  /**
+   * The server's default (recommended) version when the installed one is among the versions
+   * the server offers; null otherwise, absent in models taken before it was recorded.
+   */
+  readonly defaultVersion?: string | null;
 }
 
 /** A user schema. */
@@ -299,6 +304,25 @@ export interface PlatformFacts {
   readonly hasAuthUsers: boolean;
   readonly authUsersRls: boolean;
   readonly roles: readonly Role[];
+  /** Unique keys (unique indexes) of tables in schema auth; absent in older models. */
+  readonly authKeys?: readonly AuthKey[];
+  /** pgmq queue tables (`pgmq.q_*`); absent in older models. */
+  readonly queueTables?: readonly QueueTable[];
+}
+
+/** A unique index of a table in schema auth, e.g. `auth.users (email)`. */
+export interface AuthKey {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly primary: boolean;
+}
+
+/** A pgmq queue table and whether the Data API roles can read it. */
+export interface QueueTable {
+  readonly name: string;
+  readonly rls: boolean;
+  /** anon or authenticated holds SELECT on it. */
+  readonly apiReadable: boolean;
 }
 
 /** Everything the drift engine knows about one database. */

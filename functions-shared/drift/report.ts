@@ -45,6 +45,9 @@ function findingMarkdown(f: Finding): string {
     `- **Expected:** ${inline(f.expected)}`,
     `- **Actual:** ${inline(f.actual)}`,
     `- **Impact:** ${f.impact}`,
+    ...(f.lints.length > 0
+      ? [`- **Advisor lints:** ${f.lints.map((l) => `\`${l}\``).join(", ")} (same root cause)`]
+      : []),
     `- **Fix:**${f.destructive ? " ⚠️ destructive — only applied with the allow flag" : ""}`,
     "",
     fixText,
@@ -66,7 +69,8 @@ export function renderMarkdown(v: Verification, options: MarkdownOptions = {}): 
         ).join(", ") +
         (s.destructive > 0 ? `; ${s.destructive} need the destructive allow flag` : "") + ".",
     "",
-    `Inherited from the contract: ${s.inherited}. Acknowledged: ${s.acknowledged}.`,
+    `Inherited from the contract: ${s.inherited}. Acknowledged: ${s.acknowledged}.` +
+      (s.baseline > 0 ? ` Platform baseline (informational): ${s.baseline}.` : ""),
   );
   for (const note of options.notes ?? []) out.push(`${note}  `);
   if (v.findings.length > 0) {
@@ -84,6 +88,23 @@ export function renderMarkdown(v: Verification, options: MarkdownOptions = {}): 
   if (v.inherited.length > 0) {
     out.push("", "## Inherited from the contract (not drift)", "");
     for (const l of v.inherited) out.push(`- \`${l.name}\` (${l.level}): ${l.detail}`);
+  }
+  if (v.baseline.length > 0) {
+    out.push(
+      "",
+      "## Platform baseline (informational, not drift)",
+      "",
+      "The scratch database had these before any migration ran and the migrations did not " +
+        "change them: this database's platform differs there. They do not fail verification " +
+        "and are not in the patch.",
+      "",
+    );
+    for (const f of v.baseline) {
+      out.push(
+        `- ${f.objectKind} \`${f.resource}\`: ${f.issue} Expected ${inline(f.expected)}, ` +
+          `actual ${inline(f.actual)}.`,
+      );
+    }
   }
   if (v.acknowledged.length > 0) {
     out.push("", "## Acknowledged (neutralised, not drift)", "");

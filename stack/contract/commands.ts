@@ -50,10 +50,11 @@ async function withDatabase<T>(url: string, fn: (client: pg.Client) => Promise<T
 /** The contract and what reading it cost. */
 async function loadContract(
   args: ContractArgs,
-): Promise<{ model: Model; source: string; catalogQueries: number }> {
+): Promise<{ model: Model; baseline: Model | null; source: string; catalogQueries: number }> {
   if (args.session) {
     return {
       model: await sessionContract(args.session, args.controlDb),
+      baseline: null,
       source: `session ${args.session}`,
       catalogQueries: 0,
     };
@@ -63,6 +64,7 @@ async function loadContract(
   });
   return {
     model: contract.model,
+    baseline: contract.baseline,
     source: `migrations ${args.migrations}`,
     catalogQueries: contract.catalogQueries,
   };
@@ -72,7 +74,11 @@ async function loadContract(
 export async function verifyCommand(args: ContractArgs, io: CommandIo): Promise<number> {
   const contract = await loadContract(args);
   const actual = await withDatabase(args.db!, (c) => introspect(pgRunner(c)));
-  const v = verify(contract.model, actual.model);
+  const v = verify(
+    contract.model,
+    actual.model,
+    contract.baseline ? { baseline: contract.baseline } : {},
+  );
   const counts =
     `Catalog queries: ${actual.catalogQueries} against the database (${
       Math.round(actual.durationMs)

@@ -13,11 +13,12 @@ import { listMigrationFiles, postgresClient } from "../migrate.ts";
 import { readSettings } from "../settings.ts";
 import {
   contractFromMigrations,
+  type ContractIntrospection,
   type MigrationSource,
   type ScratchDatabase,
   type ScratchProvider,
 } from "../../functions-shared/drift/contract_from_migrations.ts";
-import type { Introspection, IntrospectOptions } from "../../functions-shared/drift/introspect.ts";
+import type { IntrospectOptions } from "../../functions-shared/drift/introspect.ts";
 import { quoteName } from "../../functions-shared/drift/names.ts";
 import { pgRunner } from "../../functions-shared/drift/sql_runner.ts";
 
@@ -134,7 +135,7 @@ export interface FolderContractOptions extends IntrospectOptions {
 export async function contractFromMigrationFolder(
   dir: string,
   options: FolderContractOptions = {},
-): Promise<Introspection> {
+): Promise<ContractIntrospection> {
   const { scratchDbUrl, ...introspectOptions } = options;
   const migrations = await readMigrationFolder(dir);
   const provider = scratchDbUrl ? urlScratch(scratchDbUrl) : localScratch();

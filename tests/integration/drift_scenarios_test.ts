@@ -7,12 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { compare } from "../../functions-shared/drift/diff.ts";
-import type { Finding } from "../../functions-shared/drift/findings.ts";
 import { introspect } from "../../functions-shared/drift/introspect.ts";
 import { patch } from "../../functions-shared/drift/patch.ts";
-import { verify } from "../../functions-shared/drift/verify.ts";
 import type { DriftScenario } from "../support/drift_scenarios.ts";
-import { type DriftFixture, inRollback, openFixture } from "./drift_fixture.ts";
+import {
+  describeFindings,
+  inRollback,
+  runScenario,
+  verifyTarget,
+} from "../support/drift_runner.ts";
+import { openFixture } from "./drift_fixture.ts";
 
 const SCENARIOS: readonly DriftScenario[] = [
   // A — missing objects
@@ -483,92 +487,78 @@ const SCENARIOS: readonly DriftScenario[] = [
   },
 ];
 
-function describe(findings: readonly Finding[]): string {
-  return findings.map((f) => `${f.id} ${f.check} ${f.resource} ${f.key}`).join("\n") || "(none)";
-}
+/** Platform-baseline differences of the plain fixture: informational, never drift. */
+const PLAIN_BASELINE = [
+  "extension.missing pgcrypto",
+  "extension.missing supabase_vault",
+  "extension.missing uuid-ossp",
+  "grant.missing public anon USAGE",
+  "grant.missing public authenticated USAGE",
+  "grant.missing public postgres CREATE",
+  "grant.missing public postgres USAGE",
+  "grant.missing public service_role USAGE",
+];
 
-async function runScenario(fx: DriftFixture, s: DriftScenario): Promise<void> {
-  const client = s.asAdmin ? fx.admin : fx.client;
-  const runner = s.asAdmin ? fx.adminRunner : fx.runner;
-  await inRollback(client, async () => {
-    await client.query(s.sql);
-    const before = verify(fx.contract, (await introspect(runner)).model);
-    const hit = before.findings.find((f) => f.check === s.check && f.resource === s.resource);
-    assert.ok(hit, `expected ${s.check} on ${s.resource}; got:\n${describe(before.findings)}`);
-    assert.equal(hit.category, s.category, `category of ${hit.id}`);
-    if (s.severity) assert.equal(hit.severity, s.severity, `severity of ${hit.id}`);
-    assert.ok(hit.evidence.length > 0 && hit.impact.length > 0);
-
-    const script = patch(before.findings, {
-      allowDestructive: s.allowDestructive ?? false,
-      transaction: false,
-    });
-    for (let round = 1; round <= 2; round++) {
-      await client.query(script);
-      const after = verify(fx.contract, (await introspect(runner)).model);
-      assert.deepEqual(
-        after.findings.map((f) => f.check).sort(),
-        [...(s.residue ?? [])].sort(),
-        `after applying the patch ${round}×:\n${describe(after.findings)}\n\n${script}`,
-      );
-      const acknowledged = [...new Set(after.acknowledged.map((a) => a.resource))]
-        .filter((r) => !r.includes("(") || (s.acknowledged ?? []).includes(r));
-      for (const r of s.acknowledged ?? []) {
-        assert.ok(acknowledged.includes(r), `${r} acknowledged`);
+for (const plain of [false, true]) {
+  const where = plain ? "plain PostgreSQL" : "compatibility layer";
+  Deno.test(`drift corpus (${where}): detection, fix round trip and idempotency`, async (t) => {
+    const categories = new Set(SCENARIOS.map((s) => s.category));
+    assert.deepEqual([...categories].sort(), ["A", "B", "C", "D", "E", "F"]);
+    assert.ok(SCENARIOS.length >= 30);
+    const fx = await openFixture(plain ? "drift_plain" : "drift_fx", { plain });
+    try {
+      await t.step("the clean fixture has zero drift", async () => {
+        const v = await verifyTarget(fx);
+        assert.deepEqual(v.findings, []);
+        assert.deepEqual(v.acknowledged, []);
+        assert.deepEqual(v.inherited.map((l) => l.cache_key), [
+          "rls_enabled_no_policy_private_audit_log",
+        ]);
+        assert.deepEqual(
+          v.baseline.map((f) => `${f.check} ${f.resource} ${f.key}`.trim()).sort(),
+          plain ? PLAIN_BASELINE : [],
+        );
+        const script = patch(v.findings);
+        assert.equal(script.includes("alter "), false);
+        assert.equal(script.includes("create extension"), false);
+      });
+      for (const s of SCENARIOS) {
+        await t.step(`${s.category}: ${s.name}`, () => runScenario(fx, s));
       }
+      await t.step("several drifts at once are fixed by one patch", async () => {
+        await inRollback(fx.client, async () => {
+          for (
+            const s of SCENARIOS.filter((x) => !x.residue && !x.allowDestructive && !x.asAdmin)
+          ) {
+            await fx.client.query("savepoint s");
+            try {
+              await fx.client.query(s.sql);
+              await fx.client.query("release savepoint s");
+            } catch {
+              // Scenarios touching what an earlier one dropped do not combine.
+              await fx.client.query("rollback to savepoint s");
+            }
+          }
+          const before = compare(fx.contract, (await introspect(fx.runner)).model);
+          assert.ok(before.findings.length > 40, `${before.findings.length} findings`);
+          const script = patch((await verifyTarget(fx)).findings, { transaction: false });
+          await fx.client.query(script);
+          await fx.client.query(script);
+          const after = await verifyTarget(fx);
+          assert.deepEqual(after.findings.map((f) => `${f.check} ${f.resource}`), []);
+        });
+      });
+    } finally {
+      await fx.close();
     }
   });
 }
-
-Deno.test("drift corpus: detection, fix round trip and idempotency", async (t) => {
-  const categories = new Set(SCENARIOS.map((s) => s.category));
-  assert.deepEqual([...categories].sort(), ["A", "B", "C", "D", "E", "F"]);
-  assert.ok(SCENARIOS.length >= 30);
-  const fx = await openFixture();
-  try {
-    await t.step("the clean fixture has zero drift", async () => {
-      const v = verify(fx.contract, (await introspect(fx.runner)).model);
-      assert.deepEqual(v.findings, []);
-      assert.deepEqual(v.acknowledged, []);
-      assert.deepEqual(v.inherited.map((l) => l.cache_key), [
-        "rls_enabled_no_policy_private_audit_log",
-      ]);
-      assert.equal(patch(v.findings).includes("alter "), false);
-    });
-    for (const s of SCENARIOS) {
-      await t.step(`${s.category}: ${s.name}`, () => runScenario(fx, s));
-    }
-    await t.step("several drifts at once are fixed by one patch", async () => {
-      await inRollback(fx.client, async () => {
-        for (const s of SCENARIOS.filter((x) => !x.residue && !x.allowDestructive && !x.asAdmin)) {
-          await fx.client.query("savepoint s");
-          try {
-            await fx.client.query(s.sql);
-            await fx.client.query("release savepoint s");
-          } catch {
-            // Scenarios touching what an earlier one dropped do not combine.
-            await fx.client.query("rollback to savepoint s");
-          }
-        }
-        const before = compare(fx.contract, (await introspect(fx.runner)).model);
-        assert.ok(before.findings.length > 40, `${before.findings.length} findings`);
-        const script = patch(before.findings, { transaction: false });
-        await fx.client.query(script);
-        await fx.client.query(script);
-        const after = verify(fx.contract, (await introspect(fx.runner)).model);
-        assert.deepEqual(after.findings.map((f) => `${f.check} ${f.resource}`), []);
-      });
-    });
-  } finally {
-    await fx.close();
-  }
-});
 
 Deno.test("drift corpus: a renamed enum value is restored by a patch that commits the value first", async () => {
   const fx = await openFixture("drift_enum");
   try {
     await fx.client.query("alter type public.listing_status rename value 'sold' to 'closed'");
-    const before = verify(fx.contract, (await introspect(fx.runner)).model);
+    const before = await verifyTarget(fx);
     const missing = before.findings.find((f) => f.check === "enum.values_missing");
     assert.equal(missing?.category, "A");
     assert.equal(missing?.resource, "public.listing_status");
@@ -578,11 +568,11 @@ Deno.test("drift corpus: a renamed enum value is restored by a patch that commit
     assert.ok(script.indexOf("add value if not exists 'sold'") < script.lastIndexOf("begin;"));
     for (let round = 1; round <= 2; round++) {
       await fx.client.query(script);
-      const after = verify(fx.contract, (await introspect(fx.runner)).model);
+      const after = await verifyTarget(fx);
       assert.deepEqual(
         after.findings.map((f) => f.check),
         ["enum.values_unexpected"],
-        describe(after.findings),
+        describeFindings(after.findings),
       );
     }
   } finally {

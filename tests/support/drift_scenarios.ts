@@ -25,6 +25,12 @@ export interface DriftScenario {
   /** Cause the drift, introspect and patch as supabase_admin (platform-owned tables). */
   readonly asAdmin?: boolean;
   /**
+   * It changes the platform baseline: against a contract from migrations that leave that
+   * object as the platform made it, it is reported in the baseline section (informational,
+   * not in the patch) rather than as drift.
+   */
+  readonly platform?: boolean;
+  /**
    * SQL that removes what the fix leaves behind on a live environment: a destructive gap the
    * default fix skips, or a neutralised (acknowledged) object to drop.
    */
@@ -263,6 +269,7 @@ export const MARKETPLACE_SCENARIOS: readonly DriftScenario[] = [
   {
     name: "supabase_realtime publishing inserts only",
     sql: "alter publication supabase_realtime set (publish = 'insert')",
+    platform: true,
     check: "publication.options",
     category: "E",
     resource: "supabase_realtime",

@@ -176,18 +176,13 @@ Deno.test("verification: lints are drift, inherited from the contract, or acknow
   assert.deepEqual(clean.inherited.map((l) => l.name), ["rls_disabled_in_public"]);
 
   const drifted = verify(contract, model({ tables: [open, table("orders", { rls: false })] }));
-  // orders is readable by authenticated, so RLS off is also rls_disabled_in_public.
-  assert.deepEqual(drifted.findings.map((f) => [f.source, f.check]), [
-    ["diff", "table.rls_disabled"],
-    ["lint", "policy_exists_rls_disabled"],
-    ["lint", "rls_disabled_in_public"],
+  // orders is readable by authenticated, so RLS off is also rls_disabled_in_public and, with
+  // its policies, policy_exists_rls_disabled: one root cause, one finding naming both lints.
+  assert.deepEqual(drifted.findings.map((f) => [f.source, f.check, f.lints]), [
+    ["diff", "table.rls_disabled", ["policy_exists_rls_disabled", "rls_disabled_in_public"]],
   ]);
-  for (const lintFinding of drifted.findings.slice(1)) {
-    assert.deepEqual(lintFinding.fix, []);
-    assert.deepEqual(lintFinding.coveredBy, [drifted.findings[0]!.id]);
-  }
-  assert.equal(drifted.summary.drift, 3);
-  assert.equal(drifted.summary.bySeverity.critical, 3);
+  assert.equal(drifted.summary.drift, 1);
+  assert.equal(drifted.summary.bySeverity.critical, 1);
 
   const neutralised = verify(
     contract,
@@ -200,4 +195,23 @@ Deno.test("verification: lints are drift, inherited from the contract, or acknow
     "public.scratch: not in the contract; RLS enabled and no privileges for anon, authenticated or PUBLIC",
     "public.scratch: rls_enabled_no_policy on an acknowledged object",
   ]);
+});
+
+Deno.test("verification: lints sharing a root cause with no diff finding are one finding", () => {
+  // The contract knows nothing of RLS here (it compares no tables), so the lints stand alone.
+  const open = table("accounts", {
+    rls: false,
+    grants: [grant("anon", "SELECT")],
+    columns: [column("id", "uuid"), column("password")],
+  });
+  const v = verify(model(), model({ tables: [open] }), { schemas: ["private"] });
+  const rls = v.findings.filter((f) => f.resource === "public.accounts");
+  assert.equal(rls.length, 1, rls.map((f) => f.check).join(", "));
+  assert.equal(rls[0]!.source, "lint");
+  assert.deepEqual([...rls[0]!.lints].sort(), [
+    "policy_exists_rls_disabled",
+    "rls_disabled_in_public",
+    "sensitive_columns_exposed",
+  ]);
+  assert.match(rls[0]!.fix[0]!.sql, /enable row level security/);
 });

@@ -7,10 +7,11 @@ const names = (m: Parameters<typeof lint>[0], o: Parameters<typeof lint>[1] = {}
   lint(m, o).map((l) => l.cache_key);
 
 Deno.test("every lint has the advisor's shape", () => {
-  assert.equal(LINT_NAMES.length, 17);
+  assert.equal(LINT_NAMES.length, 26);
   for (const name of LINT_NAMES) {
     const info = LINT_INFO[name];
-    assert.match(info.code, new RegExp(`^00\\d\\d_`));
+    // The advisor's own remediation link for unsupported_reg_types has no number.
+    assert.match(info.code, /^(00\d\d_[a-z_]+|unsupported_reg_types)$/);
     assert.ok(info.title.length > 0 && info.description.length > 0);
   }
   const [l] = lint(
@@ -224,4 +225,96 @@ Deno.test("sensitive columns need an exposed table without RLS", () => {
 
 Deno.test("Postgres array text", () => {
   assert.equal(pgArrayText(["a", "b c", 'd"e', "NULL", ""]), '{a,"b c","d\\"e","NULL",""}');
+});
+
+Deno.test("pg_graphql lints: objects anon or authenticated can select, only with pg_graphql", () => {
+  const open = table("items", {
+    grants: [grant("anon", "SELECT"), grant("authenticated", "SELECT")],
+  });
+  const columnOnly = table("parts", {
+    grants: [],
+    columns: [column("id", "uuid", { grants: [grant("authenticated", "SELECT")] })],
+  });
+  const closed = table("ledger", { grants: [grant("service_role", "SELECT")] });
+  const m = model({ tables: [open, columnOnly, closed], views: [view("v")] });
+  const graphql = (x: typeof m) => names(x).filter((k) => k.startsWith("pg_graphql")).sort();
+  assert.deepEqual(graphql(m), []);
+  const withGraphql = {
+    ...m,
+    extensions: [{ name: "pg_graphql", schema: "graphql", version: "1.5.11" }],
+  };
+  assert.deepEqual(graphql(withGraphql), [
+    "pg_graphql_anon_table_exposed_public_items",
+    "pg_graphql_anon_table_exposed_public_v",
+    "pg_graphql_authenticated_table_exposed_public_items",
+    "pg_graphql_authenticated_table_exposed_public_parts",
+  ]);
+});
+
+Deno.test("fkey_to_auth_unique: a foreign key to an auth unique key that is not the primary key", () => {
+  const fk = (name: string, definition: string) => ({
+    name,
+    type: "foreign key" as const,
+    definition,
+    columns: ["x"],
+  });
+  const t = table("contacts", {
+    constraints: [
+      fk("by_email", "FOREIGN KEY (x) REFERENCES auth.users(email) ON DELETE CASCADE"),
+      fk("by_id", "FOREIGN KEY (x) REFERENCES auth.users(id)"),
+      fk("by_phone", 'FOREIGN KEY (x) REFERENCES auth."users"(phone)'),
+    ],
+  });
+  const platform = {
+    ...model().platform,
+    authKeys: [
+      { table: "users", columns: ["id"], primary: true },
+      { table: "users", columns: ["email"], primary: false },
+      { table: "users", columns: ["phone"], primary: false },
+    ],
+  };
+  assert.deepEqual(names(model({ tables: [t], platform })).filter((k) => k.startsWith("fkey")), [
+    "fkey_to_auth_unique_public_contacts_by_email",
+    "fkey_to_auth_unique_public_contacts_by_phone",
+  ]);
+});
+
+Deno.test("platform-fact lints: outdated extensions, exposed queues, listable public buckets", () => {
+  const m = model({
+    extensions: [
+      { name: "hstore", schema: "extensions", version: "1.4", defaultVersion: "1.8" },
+      { name: "citext", schema: "extensions", version: "1.6", defaultVersion: "1.6" },
+      { name: "legacy", schema: "extensions", version: "0.1" },
+    ],
+    platform: {
+      ...model().platform,
+      queueTables: [
+        { name: "q_jobs", rls: false, apiReadable: true },
+        { name: "q_mail", rls: true, apiReadable: true },
+      ],
+    },
+    buckets: [
+      { id: "avatars", name: "avatars", public: true, fileSizeLimit: null, allowedMimeTypes: null },
+      { id: "docs", name: "docs", public: true, fileSizeLimit: null, allowedMimeTypes: null },
+      { id: "keys", name: "keys", public: false, fileSizeLimit: null, allowedMimeTypes: null },
+    ],
+    platformTables: [{
+      schema: "storage",
+      name: "objects",
+      triggers: [],
+      policies: [
+        policy("avatars listable", { roles: ["public"], using: "(bucket_id = 'avatars'::text)" }),
+        policy("docs by owner", { using: "((bucket_id = 'docs'::text) AND (owner = auth.uid()))" }),
+        policy("keys listable", { roles: ["anon"], using: "(bucket_id = 'keys'::text)" }),
+      ],
+    }],
+  });
+  assert.deepEqual(names(m), [
+    "extension_versions_outdated_hstore_1.4",
+    "public_bucket_allows_listing_avatars",
+  ]);
+  assert.deepEqual(
+    names(m, { apiSchemas: ["public", "pgmq_public"] }).filter((k) => k.includes("pgmq")),
+    ["rls_disabled_in_public_pgmq_q_jobs"],
+  );
 });
