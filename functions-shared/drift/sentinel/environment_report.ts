@@ -58,6 +58,8 @@ const FindingSchema = z.object({
   manual: text(4000).nullable().default(null),
   coveredBy: z.array(text(40)).max(100).default([]),
   source: z.enum(["diff", "lint"]).default("diff"),
+  /** Advisor lints with the same root cause, reported as part of this finding. */
+  lints: z.array(text(80)).max(50).default([]),
 });
 
 /** The body an environment's drift_check POSTs. */
