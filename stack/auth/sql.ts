@@ -85,10 +85,10 @@ export function insertEmailIdentity(userId: string, email: string): Query {
   return {
     text: `insert into auth.identities
              (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-           values ($1, $1::uuid, jsonb_build_object('sub', $1::text, 'email', lower($2::text),
+           values ($1::text, $2::uuid, jsonb_build_object('sub', $1::text, 'email', lower($3::text),
                    'email_verified', true, 'phone_verified', false), 'email', now(), now(), now())
            on conflict (provider_id, provider) do nothing`,
-    values: [userId, email],
+    values: [userId, userId, email],
   };
 }
 

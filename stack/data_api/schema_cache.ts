@@ -107,7 +107,7 @@ select pg_catalog.json_build_object(
          from pg_catalog.pg_constraint pk
          cross join lateral unnest(pk.conkey) with ordinality as k(attnum, ord)
          join pg_catalog.pg_attribute a on a.attrelid = pk.conrelid and a.attnum = k.attnum
-        where pk.conrelid = r.oid and pk.contype = 'p'), '[]'::json))), (select '[]'::json)) from rels r),
+        where pk.conrelid = r.oid and pk.contype = 'p'), '[]'::json))) from rels r), '[]'::json),
   'foreignKeys', coalesce((select pg_catalog.json_agg(pg_catalog.json_build_object(
       'constraint', fk.conname, 'schema', src.schema, 'table', src.name,
       'columns', (select pg_catalog.json_agg(a.attname order by k.ord)
