@@ -9,6 +9,7 @@ import type { Queryable } from "../../functions-shared/db/query.ts";
 import type { DatabasePools } from "../data_api/database_pools.ts";
 import { isPgError } from "../data_api/errors.ts";
 import { authenticate, CORS_HEADERS, preflight } from "../data_api/server.ts";
+import { multipartFile } from "./multipart.ts";
 import {
   bucketById,
   type BucketRow,
@@ -56,16 +57,9 @@ const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 async function readUpload(req: Request): Promise<{ bytes: Uint8Array; type: string }> {
   const type = req.headers.get("content-type") ?? "application/octet-stream";
   if (type.startsWith("multipart/form-data")) {
-    const form = await req.formData();
-    for (const [, value] of form) {
-      if (typeof value !== "string") {
-        return {
-          bytes: new Uint8Array(await value.arrayBuffer()),
-          type: value.type || "application/octet-stream",
-        };
-      }
-    }
-    throw new StorageError(400, "invalid_request", "The form has no file");
+    const file = multipartFile(new Uint8Array(await req.arrayBuffer()), type);
+    if (!file) throw new StorageError(400, "invalid_request", "The form has no file");
+    return file;
   }
   return { bytes: new Uint8Array(await req.arrayBuffer()), type: type.split(";")[0]!.trim() };
 }
