@@ -97,7 +97,12 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
       assert.equal(minimal.status, 201);
       assert.equal(minimal.data, null, "return=minimal has no body");
       const books = await user.from("books").insert([
-        { title: "The Dispossessed", author_id: leGuin!.id, tags: ["anarchy", "physics"], rating: 5 },
+        {
+          title: "The Dispossessed",
+          author_id: leGuin!.id,
+          tags: ["anarchy", "physics"],
+          rating: 5,
+        },
         { title: "The Lathe of Heaven", author_id: leGuin!.id, meta: { pages: 184 }, rating: 4 },
         { title: "Use of Weapons", author_id: banks!.id, rating: null },
       ], { defaultToNull: false }).select("title, status, created_by");
@@ -121,7 +126,9 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
     await t.step("filters, logic trees, order with nulls, ranges and counts", async () => {
       const q = (f: (b: ReturnType<typeof anon.from>) => PromiseLike<{ data: unknown }>) =>
         f(anon.from("books")).then((r) => r.data);
-      assert.deepEqual(await q((b) => b.select("title").gt("rating", 4)), [{ title: "The Dispossessed" }]);
+      assert.deepEqual(await q((b) => b.select("title").gt("rating", 4)), [{
+        title: "The Dispossessed",
+      }]);
       assert.deepEqual(
         await q((b) => b.select("title").or("rating.eq.4,title.like.*Weapons").order("title")),
         [{ title: "The Lathe of Heaven" }, { title: "Use of Weapons" }],
@@ -131,7 +138,9 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
         [{ title: "The Dispossessed" }],
       );
       assert.deepEqual(
-        await q((b) => b.select("title").containedBy("tags", ["anarchy", "physics", "x"]).not("tags", "eq", "{}")),
+        await q((b) =>
+          b.select("title").containedBy("tags", ["anarchy", "physics", "x"]).not("tags", "eq", "{}")
+        ),
         [{ title: "The Dispossessed" }],
       );
       assert.deepEqual(await q((b) => b.select("title").contains("meta", { pages: 184 })), [{
@@ -142,7 +151,9 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
         [{ title: "Excession" }, { title: "Use of Weapons" }],
       );
       assert.deepEqual(
-        await q((b) => b.select("title").order("rating", { ascending: false, nullsFirst: false }).limit(2)),
+        await q((b) =>
+          b.select("title").order("rating", { ascending: false, nullsFirst: false }).limit(2)
+        ),
         [{ title: "The Dispossessed" }, { title: "The Lathe of Heaven" }],
       );
       assert.deepEqual(
@@ -150,7 +161,9 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
         [{ name: "The Lathe of Heaven", pages: 184 }],
       );
       assert.deepEqual(
-        await q((b) => b.select("title").in("title", ["Excession", "a,b", 'quote"d']).neq("title", "x")),
+        await q((b) =>
+          b.select("title").in("title", ["Excession", "a,b", 'quote"d']).neq("title", "x")
+        ),
         [{ title: "Excession" }],
       );
       const counted = await anon.from("books").select("*", { count: "exact", head: true });
@@ -214,7 +227,9 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
         "The Lathe of Heaven",
       ]);
       const rated = await anon.rpc("books_rated", { min: 4 }).select("title").order("title");
-      assert.deepEqual(rated.data, [{ title: "The Dispossessed" }, { title: "The Lathe of Heaven" }]);
+      assert.deepEqual(rated.data, [{ title: "The Dispossessed" }, {
+        title: "The Lathe of Heaven",
+      }]);
       const me = await user.rpc("whoami");
       assert.deepEqual(me.data, { role: "authenticated", sub: uid });
       const asAnon = await anon.rpc("whoami");
@@ -266,7 +281,11 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
         anon.from("books").select('title, "x"; drop table public.books; --":title'),
         anon.from("books").select("title").order("title; drop table public.books"),
         anon.from("books").select("title::text); drop table public.books; --"),
-        anon.from("books").select("title").filter("meta->>a'); drop table public.books; --", "eq", "1"),
+        anon.from("books").select("title").filter(
+          "meta->>a'); drop table public.books; --",
+          "eq",
+          "1",
+        ),
         anon.from("books").select("title").in("title", ["a') or true; --", "b"]),
         anon.from('books"; drop table public.books; --').select(),
         anon.rpc('add"(1,1); drop table public.books; --', {}),
@@ -275,7 +294,9 @@ Deno.test("the Data API answers postgrest-js as PostgREST does", async (t) => {
       ];
       for (const attempt of attempts) {
         const r = await attempt;
-        assert.ok(r.error === null ? Array.isArray(r.data) && r.data.length === 0 : r.status >= 400);
+        assert.ok(
+          r.error === null ? Array.isArray(r.data) && r.data.length === 0 : r.status >= 400,
+        );
       }
       const after = (await anon.from("books").select("id")).data!.length;
       assert.equal(after, before, "no row appeared or vanished");

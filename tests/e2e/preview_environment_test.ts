@@ -79,49 +79,56 @@ Deno.test("a marketplace build is preview-ready for supabase-js: auth, RLS, embe
     assert.deepEqual(own.data, [{ title: "Minimoog Model D" }], "the owner can update");
   });
 
-  await t.step("bids are private to their bidder and the listing's seller; anon sees none", async () => {
-    const bid = await bob.sb.from("bids").insert({ listing_id: listingId, amount: 950 })
-      .select("id, amount, bidder_id").single();
-    assert.equal(bid.error, null, bid.error?.message ?? "");
-    assert.equal(bid.data!.bidder_id, bob.id);
-    const sellerView = await alice.sb.from("bids").select("amount").eq("listing_id", listingId);
-    assert.deepEqual(sellerView.data, [{ amount: 950 }], "sellers see bids on their listings");
-    const carol = await signedUp(url, anonKey, "carol");
-    const other = await carol.sb.from("bids").select("id");
-    assert.deepEqual(other.data, []);
-    const anonBids = await anon.from("bids").select("id");
-    assert.equal(anonBids.error?.code, "42501", "anon has no privilege on bids");
-    assert.equal(anonBids.status, 401);
-  });
+  await t.step(
+    "bids are private to their bidder and the listing's seller; anon sees none",
+    async () => {
+      const bid = await bob.sb.from("bids").insert({ listing_id: listingId, amount: 950 })
+        .select("id, amount, bidder_id").single();
+      assert.equal(bid.error, null, bid.error?.message ?? "");
+      assert.equal(bid.data!.bidder_id, bob.id);
+      const sellerView = await alice.sb.from("bids").select("amount").eq("listing_id", listingId);
+      assert.deepEqual(sellerView.data, [{ amount: 950 }], "sellers see bids on their listings");
+      const carol = await signedUp(url, anonKey, "carol");
+      const other = await carol.sb.from("bids").select("id");
+      assert.deepEqual(other.data, []);
+      const anonBids = await anon.from("bids").select("id");
+      assert.equal(anonBids.error?.code, "42501", "anon has no privilege on bids");
+      assert.equal(anonBids.status, 401);
+    },
+  );
 
-  await t.step("anon sees public listings only, with filters, order, count and ranges", async () => {
-    const second = await alice.sb.from("listings").insert({ title: "Korg MS-20" }).select("id")
-      .single();
-    assert.equal(second.error, null);
-    const all = await anon.from("listings").select("id, title", { count: "exact" })
-      .in("id", [listingId, second.data!.id]).order("title", { ascending: true });
-    assert.equal(all.error, null, all.error?.message ?? "");
-    assert.equal(all.count, 2);
-    assert.deepEqual(all.data!.map((l) => l.title), ["Korg MS-20", "Minimoog Model D"]);
-    const page = await anon.from("listings").select("title", { count: "exact" })
-      .in("id", [listingId, second.data!.id]).order("title").range(1, 1);
-    assert.equal(page.status, 206);
-    assert.equal(page.count, 2);
-    assert.deepEqual(page.data, [{ title: "Minimoog Model D" }]);
-    const like = await anon.from("listings").select("title").ilike("title", "%moog%")
-      .eq("id", listingId);
-    assert.equal(like.data?.length, 1);
-    const none = await anon.from("listings").select("id").eq("id", crypto.randomUUID())
-      .maybeSingle();
-    assert.equal(none.data, null);
-    assert.equal(none.error, null);
-    const single = await anon.from("listings").select("id").eq("id", crypto.randomUUID()).single();
-    assert.equal(single.error?.code, "PGRST116");
-    assert.equal(single.status, 406);
-    const cannot = await anon.from("listings").insert({ title: "anon" });
-    assert.equal(cannot.error?.code, "42501");
-    assert.equal(cannot.status, 401);
-  });
+  await t.step(
+    "anon sees public listings only, with filters, order, count and ranges",
+    async () => {
+      const second = await alice.sb.from("listings").insert({ title: "Korg MS-20" }).select("id")
+        .single();
+      assert.equal(second.error, null);
+      const all = await anon.from("listings").select("id, title", { count: "exact" })
+        .in("id", [listingId, second.data!.id]).order("title", { ascending: true });
+      assert.equal(all.error, null, all.error?.message ?? "");
+      assert.equal(all.count, 2);
+      assert.deepEqual(all.data!.map((l) => l.title), ["Korg MS-20", "Minimoog Model D"]);
+      const page = await anon.from("listings").select("title", { count: "exact" })
+        .in("id", [listingId, second.data!.id]).order("title").range(1, 1);
+      assert.equal(page.status, 206);
+      assert.equal(page.count, 2);
+      assert.deepEqual(page.data, [{ title: "Minimoog Model D" }]);
+      const like = await anon.from("listings").select("title").ilike("title", "%moog%")
+        .eq("id", listingId);
+      assert.equal(like.data?.length, 1);
+      const none = await anon.from("listings").select("id").eq("id", crypto.randomUUID())
+        .maybeSingle();
+      assert.equal(none.data, null);
+      assert.equal(none.error, null);
+      const single = await anon.from("listings").select("id").eq("id", crypto.randomUUID())
+        .single();
+      assert.equal(single.error?.code, "PGRST116");
+      assert.equal(single.status, 406);
+      const cannot = await anon.from("listings").insert({ title: "anon" });
+      assert.equal(cannot.error?.code, "42501");
+      assert.equal(cannot.status, 401);
+    },
+  );
 
   await t.step("embedded resources follow foreign keys both ways", async () => {
     const down = await bob.sb.from("bids").select("amount, listing:listings(title)")
@@ -156,7 +163,10 @@ Deno.test("a marketplace build is preview-ready for supabase-js: auth, RLS, embe
     const publicUrl = anon.storage.from("listing-photos").getPublicUrl(path).data.publicUrl;
     const res = await fetch(publicUrl);
     assert.equal(res.status, 200);
-    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), new Uint8Array([137, 80, 78, 71, 1, 2, 3]));
+    assert.deepEqual(
+      new Uint8Array(await res.arrayBuffer()),
+      new Uint8Array([137, 80, 78, 71, 1, 2, 3]),
+    );
     const download = await bob.sb.storage.from("listing-photos").download(path);
     assert.equal(download.error, null);
     assert.equal(download.data!.size, 7);
@@ -173,7 +183,11 @@ Deno.test("a marketplace build is preview-ready for supabase-js: auth, RLS, embe
     const second = refreshed.data.session!.refresh_token;
     assert.notEqual(second, first, "the refresh token rotates");
     const again = await client(url, anonKey).auth.refreshSession({ refresh_token: first });
-    assert.equal(again.data.session?.refresh_token, second, "reuse within 10 s gets the same successor");
+    assert.equal(
+      again.data.session?.refresh_token,
+      second,
+      "reuse within 10 s gets the same successor",
+    );
     const user = await alice.sb.auth.getUser();
     assert.equal(user.data.user?.email, alice.email);
     assert.equal(user.data.user?.identities?.[0]?.provider, "email");
@@ -219,6 +233,9 @@ Deno.test("a marketplace build is preview-ready for supabase-js: auth, RLS, embe
     assert.match(bucket.fixSql ?? "", /insert into storage\.buckets/);
     const policy = drift.alerts.find((a) => a.resource.includes("listing_photos_insert_own"));
     assert.ok(policy, `policy drift: ${JSON.stringify(drift.alerts.map((a) => a.resource))}`);
-    assert.match(policy.fixSql ?? "", /create policy "?listing_photos_insert_own"? on "?storage"?\."?objects"?/);
+    assert.match(
+      policy.fixSql ?? "",
+      /create policy "?listing_photos_insert_own"? on "?storage"?\."?objects"?/,
+    );
   });
 });
