@@ -227,7 +227,7 @@ Deno.test("unknown tables, columns and relationships are PostgREST's errors", ()
     (e) => e instanceof ApiError && e.code === "PGRST108",
   );
   // A quoted alias stays an identifier, whatever it contains.
-  const root = plan('select="a""b":title');
+  const root = plan('select="a\\"b":title');
   assert.match(readQuery(root, ARRAY, false).text, /AS "a""b"/);
 });
 
