@@ -6,7 +6,8 @@
  * tokens go), plus `/settings`, `/health` and an empty JWKS. Sessions and errors are shaped as
  * GoTrue's (API version 2024-01-01). Passwords and tokens are never logged.
  */
-import { InvalidTokenError, type JwtClaims, verifyHs256 } from "../../functions-shared/auth/jwt.ts";
+import { InvalidTokenError, type JwtClaims } from "../../functions-shared/auth/jwt.ts";
+import { verifyToken } from "../data_api/token_cache.ts";
 import type { Queryable } from "../../functions-shared/db/query.ts";
 import { firstRow } from "../../functions-shared/db/query.ts";
 import type pg from "../../functions-shared/db/pg.ts";
@@ -360,7 +361,7 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
       throw new AuthError(401, "no_authorization", "This endpoint requires a valid Bearer token");
     }
     try {
-      return await verifyHs256(token, target.jwtSecret);
+      return await verifyToken(token, target.jwtSecret);
     } catch (e) {
       if (!(e instanceof InvalidTokenError)) throw e;
       throw new AuthError(

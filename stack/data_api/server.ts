@@ -4,7 +4,8 @@
  * with one statement in its own transaction as the JWT's role, with `request.jwt.claims` (and
  * the request's method, path and headers) set, so grants and row-level security decide.
  */
-import { InvalidTokenError, type JwtClaims, verifyHs256 } from "../../functions-shared/auth/jwt.ts";
+import { InvalidTokenError, type JwtClaims } from "../../functions-shared/auth/jwt.ts";
+import { verifyToken } from "./token_cache.ts";
 import type { DatabasePools } from "./database_pools.ts";
 import { ApiError, fromPgError, isPgError, unacceptableSchema } from "./errors.ts";
 import { parsePreferences } from "./preferences.ts";
@@ -82,7 +83,7 @@ export async function checkApiKey(req: Request, jwtSecret: string): Promise<Resp
     });
   }
   try {
-    const keyClaims = await verifyHs256(apikey, jwtSecret);
+    const keyClaims = await verifyToken(apikey, jwtSecret);
     if (keyClaims.role === "anon" || keyClaims.role === "service_role") return null;
   } catch {
     // not a key of this project
@@ -115,7 +116,7 @@ export async function authenticate(
     );
   }
   try {
-    const claims = await verifyHs256(token, jwtSecret);
+    const claims = await verifyToken(token, jwtSecret);
     const role = typeof claims.role === "string" && claims.role !== "" ? claims.role : "anon";
     return { role, claims };
   } catch (e) {
@@ -232,7 +233,11 @@ export function createDataApi(opts: DataApiOptions): DataApi {
           const result = await client.query<ResultRow>(plan.query.text, plan.query.values);
           const response = responseFor(plan, result.rows[0]!, apiRequest.prefs);
           const rollback = response.rollback || apiRequest.prefs.tx === "rollback";
-          await client.query(rollback ? "ROLLBACK" : "COMMIT");
+          const end = client.query(rollback ? "ROLLBACK" : "COMMIT");
+          // A read-only transaction has nothing to commit: answer now; the connection runs the
+          // COMMIT before any later query it is given (node-postgres queues them in order).
+          if (plan.readOnly) end.catch(() => {});
+          else await end;
           return new Response(req.method === "HEAD" ? null : response.body, {
             status: response.status,
             headers: { ...CORS_HEADERS, ...response.headers },
