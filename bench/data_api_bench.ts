@@ -14,7 +14,9 @@ const SEQUENTIAL = 300;
 const CONCURRENT = 1000;
 const IN_FLIGHT = 8;
 
-async function signedIn(): Promise<{ sb: SupabaseClient; email: string; url: string; key: string }> {
+async function signedIn(): Promise<
+  { sb: SupabaseClient; email: string; url: string; key: string }
+> {
   const s = await stackStatus();
   const sb = createClient(s.API_URL, s.ANON_KEY, {
     auth: { persistSession: false, autoRefreshToken: false },
@@ -54,7 +56,9 @@ async function main() {
   console.log(
     `Data API select (supabase-js, signed in, RLS): ${sequential.toFixed(0)} requests/s ` +
       `sequential, ${concurrent.toFixed(0)} requests/s with ${IN_FLIGHT} in flight; ` +
-      `password sign-in median ${signIns[2]!.toFixed(0)} ms; ${navigator.hardwareConcurrency} cores`,
+      `password sign-in median ${
+        signIns[2]!.toFixed(0)
+      } ms; ${navigator.hardwareConcurrency} cores`,
   );
 }
 

@@ -182,7 +182,9 @@ export const AnalyticsSchema = z.object({
 
 /** A Storage bucket the environment gets (e.g. listing photos, avatars). */
 export const StorageBucketSchema = z.object({
-  id: z.string().describe("Bucket id (and name): lowercase letters, digits and dashes, e.g. avatars"),
+  id: z.string().describe(
+    "Bucket id (and name): lowercase letters, digits and dashes, e.g. avatars",
+  ),
   public: z.boolean().describe("Whether anyone may download its files by their public URL"),
   fileSizeLimit: z.number().int().positive().nullable().describe("Largest file in bytes, or null"),
   allowedMimeTypes: z.array(z.string()).nullable().describe(

@@ -6,7 +6,13 @@
  */
 
 import type { ValidatedPlan } from "../plan/validate.ts";
-import { type Column, type DbFunction, planStorage, type Table, type Trigger } from "../plan/schema.ts";
+import {
+  type Column,
+  type DbFunction,
+  planStorage,
+  type Table,
+  type Trigger,
+} from "../plan/schema.ts";
 import { exactTableGrants, publicTable } from "./grants_sql.ts";
 import { qualified, quoteIdent, quoteLiteral, toIdentifier } from "./identifier.ts";
 import type { Migration } from "./migration.ts";

@@ -198,16 +198,22 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
     const user = await firstRow<UserRow>(db, userById(userId));
     if (!user) throw new AuthError(404, "user_not_found", "User not found");
     const now = Math.floor(Date.now() / 1000);
-    const claims = accessTokenClaims({
-      id: user.id,
-      email: user.email,
-      phone: user.phone,
-      appMetadata: user.raw_app_meta_data ?? {},
-      userMetadata: user.raw_user_meta_data ?? {},
-      role: user.role ?? "authenticated",
-      aud: user.aud ?? "authenticated",
-      isAnonymous: user.is_anonymous,
-    }, sessionId, target.issuer, now, signedInAt);
+    const claims = accessTokenClaims(
+      {
+        id: user.id,
+        email: user.email,
+        phone: user.phone,
+        appMetadata: user.raw_app_meta_data ?? {},
+        userMetadata: user.raw_user_meta_data ?? {},
+        role: user.role ?? "authenticated",
+        aud: user.aud ?? "authenticated",
+        isAnonymous: user.is_anonymous,
+      },
+      sessionId,
+      target.issuer,
+      now,
+      signedInAt,
+    );
     return {
       access_token: await signAccessToken(claims, target.jwtSecret),
       token_type: "bearer",
@@ -244,7 +250,11 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
     }
     if (email === "") throw new AuthError(400, "validation_failed", "Signup requires an email");
     if (!isEmail(email)) {
-      throw new AuthError(400, "validation_failed", "Unable to validate email address: invalid format");
+      throw new AuthError(
+        400,
+        "validation_failed",
+        "Unable to validate email address: invalid format",
+      );
     }
     if (password === "") {
       throw new AuthError(400, "validation_failed", "Signup requires a valid password");
@@ -298,12 +308,23 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
     const presented = stringField(body, "refresh_token");
     if (presented === "") throw new OAuthError("invalid_request", "refresh_token required");
     const session = await inTransaction(pool, async (db) => {
-      const found = await firstRow<RefreshTokenRow>(db, refreshTokenByHash(await tokenHash(presented)));
+      const found = await firstRow<RefreshTokenRow>(
+        db,
+        refreshTokenByHash(await tokenHash(presented)),
+      );
       if (!found) {
-        throw new AuthError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+        throw new AuthError(
+          400,
+          "refresh_token_not_found",
+          "Invalid Refresh Token: Refresh Token Not Found",
+        );
       }
       if (found.session_id === null || found.session_created_at === null) {
-        throw new AuthError(400, "session_not_found", "Invalid Refresh Token: No Valid Session Found");
+        throw new AuthError(
+          400,
+          "session_not_found",
+          "Invalid Refresh Token: No Valid Session Found",
+        );
       }
       const sessionId = found.session_id;
       const signedInAt = Math.floor(new Date(found.session_created_at).getTime() / 1000);
@@ -324,7 +345,11 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
         // Reuse after the interval: a stolen token. The whole session's tokens are revoked.
         const revokeAll = revokeSessionTokens(sessionId);
         await db.query(revokeAll.text, revokeAll.values);
-        return new AuthError(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used");
+        return new AuthError(
+          400,
+          "refresh_token_already_used",
+          "Invalid Refresh Token: Already Used",
+        );
       }
       // Reused within the interval (two tabs refreshing at once): hand out the active successor.
       let token = presented;
@@ -379,12 +404,18 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
     }
     const sessionId = typeof claims.session_id === "string" ? claims.session_id : null;
     if (sessionId !== null && !(await firstRow(pool, sessionExists(sessionId)))) {
-      throw new AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist");
+      throw new AuthError(
+        403,
+        "session_not_found",
+        "Session from session_id claim in JWT does not exist",
+      );
     }
     const user = /^[0-9a-f-]{36}$/i.test(claims.sub)
       ? await firstRow<UserRow>(pool, userById(claims.sub))
       : undefined;
-    if (!user) throw new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
+    if (!user) {
+      throw new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
+    }
     return { user, sessionId };
   }
 
@@ -392,7 +423,11 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
     const { user } = await currentUser(req, target, pool);
     const body = await readJson(req);
     if (stringField(body, "email") !== "" && stringField(body, "email") !== user.email) {
-      throw new AuthError(422, "email_change_not_supported", "Changing the email is not supported locally");
+      throw new AuthError(
+        422,
+        "email_change_not_supported",
+        "Changing the email is not supported locally",
+      );
     }
     const password = typeof body.password === "string" ? body.password : null;
     if (password !== null && password.length < MIN_PASSWORD_LENGTH) {
@@ -417,7 +452,11 @@ export function createAuthApi(opts: AuthApiOptions): AuthApi {
     const claims = await bearerClaims(req, target);
     const scope = new URL(req.url).searchParams.get("scope") ?? "global";
     if (scope !== "global" && scope !== "local" && scope !== "others") {
-      throw new AuthError(400, "validation_failed", "Parameter scope must be global, local or others");
+      throw new AuthError(
+        400,
+        "validation_failed",
+        "Parameter scope must be global, local or others",
+      );
     }
     if (typeof claims.sub === "string" && /^[0-9a-f-]{36}$/i.test(claims.sub)) {
       const sessionId = typeof claims.session_id === "string" ? claims.session_id : null;

@@ -53,7 +53,9 @@ export function findFunction(
       "PGRST203",
       `Could not choose the best candidate function between: ${
         matches.map((fn) =>
-          `${fn.schema}.${fn.name}(${inputParams(fn).map((p) => `${p.name} => ${p.type}`).join(", ")})`
+          `${fn.schema}.${fn.name}(${
+            inputParams(fn).map((p) => `${p.name} => ${p.type}`).join(", ")
+          })`
         ).join(", ")
       }`,
       null,
@@ -68,8 +70,12 @@ export function findFunction(
       given.size === 0 ? " without parameters" : `(${list})`
     } in the schema cache`,
     `Searched for the function ${schema}.${name}${
-      given.size === 0 ? " without parameters" : ` with parameter${given.size > 1 ? "s" : ""} ${list}`
-    }${jsonBody ? " or with a single unnamed json/jsonb parameter" : ""}, but no matches were found in the schema cache.`,
+      given.size === 0
+        ? " without parameters"
+        : ` with parameter${given.size > 1 ? "s" : ""} ${list}`
+    }${
+      jsonBody ? " or with a single unnamed json/jsonb parameter" : ""
+    }, but no matches were found in the schema cache.`,
   );
 }
 
@@ -164,7 +170,9 @@ export function callQuery(o: CallOptions): Query {
   }
   const select = o.fn.returnKind === "composite" ? "pgrst_call.*" : "pgrst_call.pgrst_scalar";
   const text = `WITH pgrst_source AS (SELECT ${select} FROM ${from}) ` +
-    `SELECT ${o.exactCount ? "pg_catalog.count(_postgrest_t)" : "null::bigint"} AS total_result_set, ` +
+    `SELECT ${
+      o.exactCount ? "pg_catalog.count(_postgrest_t)" : "null::bigint"
+    } AS total_result_set, ` +
     `pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body ` +
     "FROM (SELECT * FROM pgrst_source) _postgrest_t";
   return { text, values: params.values };

@@ -122,7 +122,9 @@ export function statusForSqlState(code: string, message: string, authenticated: 
       return authenticated ? 403 : 401;
   }
   const prefix = code.slice(0, 2);
-  if (["25", "2D", "38", "39", "3B", "40", "54", "55", "57", "58", "F0", "HV", "XX"].includes(prefix)) {
+  if (
+    ["25", "2D", "38", "39", "3B", "40", "54", "55", "57", "58", "F0", "HV", "XX"].includes(prefix)
+  ) {
     return 500;
   }
   if (prefix === "28") return 403;

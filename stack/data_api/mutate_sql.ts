@@ -13,7 +13,10 @@ import type { CachedColumn, CachedTable } from "./schema_cache.ts";
 import { ident, Params, qualifiedName } from "./sql_text.ts";
 
 /** A parsed JSON request body: objects only, as PostgREST accepts for tables. */
-export type JsonRows = { readonly rows: readonly Record<string, unknown>[]; readonly array: boolean };
+export type JsonRows = {
+  readonly rows: readonly Record<string, unknown>[];
+  readonly array: boolean;
+};
 
 /** Reads a request body as one object or an array of objects (PGRST102 otherwise). */
 export function parseJsonRows(text: string): JsonRows {
@@ -88,7 +91,9 @@ function outerSql(
     ? "SELECT * FROM pgrst_source"
     : nodeQuery(representation.node, params, { source: "pgrst_source" });
   const body = representation === null ? "null" : bodySql(representation.shape);
-  const insertedSql = inserted ? "nullif(current_setting('pgrst.inserted', true), '')::int" : "null";
+  const insertedSql = inserted
+    ? "nullif(current_setting('pgrst.inserted', true), '')::int"
+    : "null";
   return `SELECT '' AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ` +
     `${body} AS body, ${insertedSql} AS response_inserted FROM (${selected}) _postgrest_t`;
 }
@@ -131,9 +136,7 @@ export function insertQuery(o: InsertOptions): Query {
       ? o.columns.filter((c) => c.default !== null)
         .map((c) => `${params.add(c.name)}::text, ${c.default}`)
       : [];
-    const source = defaults.length > 0
-      ? "pgrst_json_defs.val::json"
-      : "pgrst_payload.json_data";
+    const source = defaults.length > 0 ? "pgrst_json_defs.val::json" : "pgrst_payload.json_data";
     const defsLateral = defaults.length > 0
       ? `LATERAL (SELECT jsonb_agg(jsonb_build_object(${defaults.join(", ")}) || elem) AS val ` +
         "FROM jsonb_array_elements(pgrst_payload.json_data::jsonb) elem) pgrst_json_defs, "
@@ -150,7 +153,9 @@ export function insertQuery(o: InsertOptions): Query {
     if (!merge || o.columns.length === 0) insert += ` ON CONFLICT (${conflict}) DO NOTHING`;
     else {
       const sets = o.columns.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`);
-      insert += ` ON CONFLICT (${conflict}) DO UPDATE SET ${sets.join(", ")} WHERE ${INSERTED_MINUS}`;
+      insert += ` ON CONFLICT (${conflict}) DO UPDATE SET ${
+        sets.join(", ")
+      } WHERE ${INSERTED_MINUS}`;
     }
   }
   const text = `WITH pgrst_source AS (${insert} ${returningSql(o.alias, o.representation)}) ` +
@@ -203,7 +208,8 @@ export function updateQuery(o: UpdateOptions): Query {
   const update = `UPDATE ${qualifiedName(table.schema, table.name)} AS ${alias} ` +
     `SET ${sets.join(", ")} FROM (SELECT ${payload}::json AS json_data) pgrst_payload, ` +
     `${recordsetSql(o.columns, "pgrst_payload.json_data")} WHERE ${where.join(" AND ")}`;
-  const text = `WITH pgrst_source AS (${update} ${returningSql(o.target.alias, o.representation)}) ` +
+  const text =
+    `WITH pgrst_source AS (${update} ${returningSql(o.target.alias, o.representation)}) ` +
     outerSql(o.representation, params, false);
   return { text, values: params.values };
 }

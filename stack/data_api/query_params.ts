@@ -546,7 +546,7 @@ export function parseOrder(value: string): OrderTerm[] {
   for (;;) {
     c.skipSpaces();
     const ref = field(c);
-    if (c.peek() === "(") c.fail("delimiter (.), \",\" or end of input");
+    if (c.peek() === "(") c.fail('delimiter (.), "," or end of input');
     let direction: "asc" | "desc" | null = null;
     let nulls: "first" | "last" | null = null;
     if (c.eat(".asc")) direction = "asc";

@@ -80,7 +80,9 @@ interface Candidate {
 
 function describeFk(fk: CachedForeignKey, direction: "m2o" | "o2m", oneToOne: boolean) {
   const cardinality = oneToOne ? "one-to-one" : direction === "m2o" ? "many-to-one" : "one-to-many";
-  const [from, to] = direction === "m2o" ? [fk.table, fk.foreignTable] : [fk.foreignTable, fk.table];
+  const [from, to] = direction === "m2o"
+    ? [fk.table, fk.foreignTable]
+    : [fk.foreignTable, fk.table];
   return {
     cardinality,
     embedding: `${from} with ${to}`,
@@ -112,9 +114,11 @@ export function resolveRelationship(
       }
     }
   }
-  const matching = hint === null ? candidates : candidates.filter((c) =>
-    c.fk.constraint === hint || c.fk.columns.includes(hint) || c.fk.foreignColumns.includes(hint)
-  );
+  const matching = hint === null
+    ? candidates
+    : candidates.filter((c) =>
+      c.fk.constraint === hint || c.fk.columns.includes(hint) || c.fk.foreignColumns.includes(hint)
+    );
   // A self-reference matches both ways by table name; the constraint or column name decides.
   const distinct = matching.filter((c, i) =>
     matching.findIndex((d) => d.fk === c.fk && d.direction === c.direction) === i
@@ -184,7 +188,11 @@ function planNode(
     if (item.kind === "star") star = true;
     else if (item.kind === "field") {
       checkColumn(table, item.field.name);
-      fields.push({ field: item.field, cast: item.cast, output: outputName(item.field, item.alias) });
+      fields.push({
+        field: item.field,
+        cast: item.cast,
+        output: outputName(item.field, item.alias),
+      });
     } else {
       const { fk, direction, target } = resolveRelationship(cache, table, item.name, item.hint);
       const cardinality = direction === "m2o" || fk.oneToOne ? "one" : "many";

@@ -7,7 +7,15 @@
 import type { Query } from "../../functions-shared/db/query.ts";
 import type { FieldRef } from "./query_params.ts";
 import type { ReadEmbed, ReadNode } from "./read_plan.ts";
-import { fieldSql, filterSql, ident, logicSql, orderSql, Params, qualifiedName } from "./sql_text.ts";
+import {
+  fieldSql,
+  filterSql,
+  ident,
+  logicSql,
+  orderSql,
+  Params,
+  qualifiedName,
+} from "./sql_text.ts";
 import type { FilterTarget } from "./sql_text.ts";
 
 /** How the body is shaped. */
@@ -44,7 +52,9 @@ function embedSelect(embed: ReadEmbed): string[] {
       : [...embed.node.fields.map((f) => f.output), ...embed.node.embeds.map((e) => e.output)];
     return names.map((n) => `${alias}.${ident(n)} AS ${ident(n)}`);
   }
-  if (embed.cardinality === "one") return [`row_to_json(${alias}.*)::jsonb AS ${ident(embed.output)}`];
+  if (embed.cardinality === "one") {
+    return [`row_to_json(${alias}.*)::jsonb AS ${ident(embed.output)}`];
+  }
   return [`COALESCE(${alias}.${alias}, '[]') AS ${ident(embed.output)}`];
 }
 

@@ -80,7 +80,8 @@ export function cacheKey(schema: string, name: string): string {
 }
 
 /** The cache's version: cheap enough to read in every request's transaction. */
-export const SCHEMA_VERSION_SQL = "select version::text as version from supabase_compat.schema_version";
+export const SCHEMA_VERSION_SQL =
+  "select version::text as version from supabase_compat.schema_version";
 
 /** The statement loading the cache for `schemas`; one row with one JSON column `cache`. */
 export function schemaCacheQuery(schemas: readonly string[]): Query {

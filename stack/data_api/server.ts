@@ -136,7 +136,9 @@ export async function authenticate(
 function bodyShape(accept: string | null): BodyShape {
   const value = (accept ?? "").toLowerCase();
   const stripped = /nulls=stripped/.test(value);
-  if (value.includes("application/vnd.pgrst.object")) return { shape: "object", stripNulls: stripped };
+  if (value.includes("application/vnd.pgrst.object")) {
+    return { shape: "object", stripNulls: stripped };
+  }
   if (
     value === "" || value.includes("application/json") || value.includes("*/*") ||
     value.includes("application/vnd.pgrst.array")
@@ -288,14 +290,18 @@ export function createDataApi(opts: DataApiOptions): DataApi {
           search: url.searchParams,
           prefs: parsePreferences(req.headers.get("prefer")),
           shape: bodyShape(req.headers.get("accept")),
-          headerRange: read ? rangeFromHeader(req.headers.get("range")) : { offset: 0, limit: null },
+          headerRange: read
+            ? rangeFromHeader(req.headers.get("range"))
+            : { offset: 0, limit: null },
           bodyText: await readBody(req),
         };
         return await execute(req, target, caller, apiRequest, schema, path);
       } catch (e) {
         if (e instanceof ApiError) return errorResponse(e);
         if (e instanceof AggregateNotAllowed) {
-          return errorResponse(new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed"));
+          return errorResponse(
+            new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed"),
+          );
         }
         if (isPgError(e)) return errorResponse(fromPgError(e, caller.role !== "anon"));
         const message = e instanceof Error ? e.message : String(e);
@@ -307,7 +313,6 @@ export function createDataApi(opts: DataApiOptions): DataApi {
       }
     },
   };
-
 }
 
 /**

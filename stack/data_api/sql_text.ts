@@ -42,7 +42,9 @@ export function qualifiedName(schema: string, name: string): string {
  * escaped; sent as one parameter, so its content never becomes SQL.
  */
 export function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
+  return `{${
+    values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")
+  }}`;
 }
 
 /** Renders JSON path steps; keys and indexes are parameters. */
@@ -115,7 +117,9 @@ export function operationSql(target: FilterTarget, operation: Operation, params:
       return `${col} = ANY(${params.add(arrayLiteral(operation.values))})`;
     case "fts": {
       const fn = FTS_FUNCTIONS[operation.op];
-      const config = operation.config === null ? "" : `${params.add(operation.config)}::regconfig, `;
+      const config = operation.config === null
+        ? ""
+        : `${params.add(operation.config)}::regconfig, `;
       const vector = target.isTsvector ? col : `to_tsvector(${config}${col})`;
       return `${vector} @@ ${fn}(${config}${params.add(operation.value)})`;
     }
@@ -148,7 +152,9 @@ export type TargetOf = (field: FieldRef, params: Params) => FilterTarget;
 
 /** A logic tree: `(a OR b)`, `NOT (a AND b)`, nested. */
 export function logicSql(tree: LogicTree, targetOf: TargetOf, params: Params): string {
-  if (tree.kind === "filter") return filterSql(targetOf(tree.filter.field, params), tree.filter, params);
+  if (tree.kind === "filter") {
+    return filterSql(targetOf(tree.filter.field, params), tree.filter, params);
+  }
   const parts = tree.children.map((child) => logicSql(child, targetOf, params));
   const joined = `(${parts.join(tree.op === "and" ? " AND " : " OR ")})`;
   return tree.negate ? `NOT ${joined}` : joined;

@@ -4,7 +4,13 @@
  * the server module runs the statement in the request's transaction.
  */
 import type { Query } from "../../functions-shared/db/query.ts";
-import { callQuery, findFunction, inputParams, resultRelation, takesWholeBody } from "./call_sql.ts";
+import {
+  callQuery,
+  findFunction,
+  inputParams,
+  resultRelation,
+  takesWholeBody,
+} from "./call_sql.ts";
 import { ApiError, invalidBody, singularityError } from "./errors.ts";
 import {
   deleteQuery,
@@ -291,8 +297,10 @@ export function responseFor(
   const contentType = plan.shape.shape === "object" && !plan.singleValue ? OBJECT_TYPE : JSON_TYPE;
   const headers: Record<string, string> = {};
   const mutation = plan.kind === "insert" || plan.kind === "update" || plan.kind === "delete";
-  if (plan.shape.shape === "object" && !plan.singleValue && pageTotal !== 1 &&
-    !(mutation && !plan.representation)) {
+  if (
+    plan.shape.shape === "object" && !plan.singleValue && pageTotal !== 1 &&
+    !(mutation && !plan.representation)
+  ) {
     const error = singularityError(pageTotal);
     return {
       status: error.status,
@@ -301,8 +309,10 @@ export function responseFor(
       rollback: true,
     };
   }
-  if (prefs.handling === "strict" && prefs.maxAffected !== null && pageTotal > prefs.maxAffected &&
-    (plan.kind === "update" || plan.kind === "delete" || plan.kind === "call")) {
+  if (
+    prefs.handling === "strict" && prefs.maxAffected !== null && pageTotal > prefs.maxAffected &&
+    (plan.kind === "update" || plan.kind === "delete" || plan.kind === "call")
+  ) {
     const error = new ApiError(
       400,
       "PGRST124",
@@ -331,7 +341,10 @@ export function responseFor(
       const error = outOfBounds(plan.offset, total ?? 0);
       return {
         status,
-        headers: { "content-type": JSON_TYPE, "content-range": contentRange(plan.offset, 0, total) },
+        headers: {
+          "content-type": JSON_TYPE,
+          "content-range": contentRange(plan.offset, 0, total),
+        },
         body: JSON.stringify(error.body()),
         rollback: false,
       };
@@ -341,7 +354,9 @@ export function responseFor(
     return {
       status,
       headers,
-      body: plan.representation ? (row.body ?? (plan.shape.shape === "object" ? "null" : "[]")) : null,
+      body: plan.representation
+        ? (row.body ?? (plan.shape.shape === "object" ? "null" : "[]"))
+        : null,
       rollback: false,
     };
   }

@@ -130,7 +130,11 @@ export function createStorageApi(opts: StorageApiOptions): StorageApi {
     const { bytes, type } = await readUpload(req);
     const limit = Math.min(Number(b.file_size_limit ?? MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES);
     if (bytes.byteLength > limit) {
-      throw new StorageError(413, "Payload too large", "The object exceeded the maximum allowed size");
+      throw new StorageError(
+        413,
+        "Payload too large",
+        "The object exceeded the maximum allowed size",
+      );
     }
     if (!mimeAllowed(b, type)) {
       throw new StorageError(415, "invalid_mime_type", `mime type ${type} is not supported`);
@@ -198,7 +202,8 @@ export function createStorageApi(opts: StorageApiOptions): StorageApi {
     }
     const rows = await asCaller(target, caller, async (db) => {
       const q = deleteObjects(bucketId, names as string[]);
-      return (await db.query<ObjectRow & { name: string; bucket_id: string }>(q.text, q.values)).rows;
+      return (await db.query<ObjectRow & { name: string; bucket_id: string }>(q.text, q.values))
+        .rows;
     });
     for (const r of rows) await Deno.remove(fileOf(target.database, r.id)).catch(() => {});
     return respond(
@@ -223,14 +228,20 @@ export function createStorageApi(opts: StorageApiOptions): StorageApi {
           return await remove(req, target, who, decodeURIComponent(removal[1]!));
         }
         const authenticated = path.match(/^\/object\/authenticated\/(.+)$/);
-        if (authenticated && req.method === "GET") return await download(target, who, authenticated[1]!);
+        if (authenticated && req.method === "GET") {
+          return await download(target, who, authenticated[1]!);
+        }
         const object = path.match(/^\/object\/(.+)$/);
         if (object && req.method === "GET") return await download(target, who, object[1]!);
         if (object && (req.method === "POST" || req.method === "PUT")) {
           const upsert = req.method === "PUT" || req.headers.get("x-upsert") === "true";
           return await upload(req, target, who, object[1]!, upsert);
         }
-        throw new StorageError(404, "not_found", `${req.method} /storage/v1${path} is not supported locally`);
+        throw new StorageError(
+          404,
+          "not_found",
+          `${req.method} /storage/v1${path} is not supported locally`,
+        );
       } catch (e) {
         if (e instanceof StorageError) {
           return respond(e.status === 404 ? 400 : e.status, {
