@@ -20,6 +20,11 @@ export interface BuildOutputs {
   functions: { slug: string; version: number; url: string }[];
   analytics: Record<string, unknown> | null;
   notApplied: string[];
+  /** Storage buckets the frontend can upload to. */
+  buckets: string[];
+  /** The environment's TypeScript types (`Database`), for `createClient<Database>(…)`; null
+   * when they could not be generated. */
+  types: string | null;
 }
 
 const value = <T>(initial: T) =>

@@ -312,5 +312,13 @@ export function createMcpProvisioner(
       const rows = await log.call<T[]>("execute_sql", { project_id: ref, query });
       return { value: rows, records: log.records };
     },
+
+    async generateTypes(ref: string): Promise<Provisioned<string>> {
+      const log = new CallLog(client);
+      const { types } = await log.call<{ types: string }>("generate_typescript_types", {
+        project_id: ref,
+      });
+      return { value: types, records: log.records };
+    },
   };
 }

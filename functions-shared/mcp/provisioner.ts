@@ -73,4 +73,6 @@ export interface Provisioner {
   ): Promise<Provisioned<{ version: number }>>;
   /** Runs SQL in the environment and returns the rows. */
   executeSql<T = Record<string, unknown>>(ref: string, query: string): Promise<Provisioned<T[]>>;
+  /** The environment's TypeScript types (`generate_typescript_types`): the `Database` type. */
+  generateTypes(ref: string): Promise<Provisioned<string>>;
 }

@@ -180,6 +180,45 @@ export const AnalyticsSchema = z.object({
   enabled: z.boolean().describe("Whether the analytics wrapper is attached"),
 });
 
+/** A Storage bucket the environment gets (e.g. listing photos, avatars). */
+export const StorageBucketSchema = z.object({
+  id: z.string().describe(
+    "Bucket id (and name): lowercase letters, digits and dashes, e.g. avatars",
+  ),
+  public: z.boolean().describe("Whether anyone may download its files by their public URL"),
+  fileSizeLimit: z.number().int().positive().nullable().describe("Largest file in bytes, or null"),
+  allowedMimeTypes: z.array(z.string()).nullable().describe(
+    "MIME types uploads may have, e.g. image/*, or null for any",
+  ),
+  description: z.string().describe("One sentence saying what the bucket holds"),
+});
+/** A Storage bucket. */
+export type StorageBucket = z.infer<typeof StorageBucketSchema>;
+
+/** A permissive policy on `storage.objects`, restricted to one bucket. */
+export const StoragePolicySchema = z.object({
+  name: z.string().describe("lowercase snake_case, unique among storage policies"),
+  bucket: z.string().describe("Id of the bucket the policy is about"),
+  command: PolicyCommandSchema,
+  roles: z.array(PolicyRoleSchema).min(1),
+  using: z.string().nullable().describe(
+    "USING expression over storage.objects (bucket_id, name, owner_id), starting with " +
+      "bucket_id = '<bucket>'; null for insert",
+  ),
+  withCheck: z.string().nullable().describe("WITH CHECK expression; null for select and delete"),
+  description: z.string().describe("One sentence saying who may do what"),
+});
+/** A storage policy. */
+export type StoragePolicy = z.infer<typeof StoragePolicySchema>;
+
+/** The environment's Storage: buckets and the policies on `storage.objects`. */
+export const StorageSchema = z.object({
+  buckets: z.array(StorageBucketSchema),
+  policies: z.array(StoragePolicySchema),
+});
+/** A plan's storage part. */
+export type Storage = z.infer<typeof StorageSchema>;
+
 /** One thing a requirement changed in the plan. */
 export const RequirementChangeSchema = z.object({
   kind: z.enum(["table", "column", "constraint", "index", "policy", "grant"]),
@@ -210,6 +249,13 @@ export const PlanSchema = z.object({
   edgeFunctions: z.array(EdgeFunctionSchema),
   analytics: AnalyticsSchema,
   requirements: z.array(RequirementSchema),
+  /** Buckets and storage policies (from the template); null when the product keeps no files. */
+  storage: StorageSchema.nullable().default(null),
 });
 /** A build plan (not yet validated; see `validatePlan`). */
 export type Plan = z.infer<typeof PlanSchema>;
+
+/** The plan's storage part; empty for plans without one (or stored before it existed). */
+export function planStorage(plan: { readonly storage?: Storage | null }): Storage {
+  return plan.storage ?? { buckets: [], policies: [] };
+}

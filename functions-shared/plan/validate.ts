@@ -9,6 +9,7 @@ import { baselinePlan } from "./baseline.ts";
 import { COLUMN_TYPES, isAllowedColumnType } from "./column_types.ts";
 import { expressionProblem, expressionReferences, topLevelDisjuncts } from "../sql/expression.ts";
 import { checkIdentifier } from "../sql/identifier.ts";
+import { checkStorage } from "./validate_storage.ts";
 import {
   type Column,
   type Plan,
@@ -86,6 +87,7 @@ export function validatePlan(candidate: unknown): PlanValidation {
   checkPolicies(plan, tables, report);
   checkGrants(plan, tables, report);
   checkBaseline(plan, tables, report);
+  checkStorage(plan, report);
 
   return problems.length === 0
     ? { ok: true, plan: plan as ValidatedPlan }

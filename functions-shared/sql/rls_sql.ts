@@ -4,11 +4,12 @@
  * privileges. Idempotent, and runs as Supabase's non-superuser `postgres` (the table owner).
  */
 
-import type { Policy, PolicyCommand, PolicyRole } from "../plan/schema.ts";
+import { planStorage, type Policy, type PolicyCommand, type PolicyRole } from "../plan/schema.ts";
 import type { ValidatedPlan } from "../plan/validate.ts";
 import { exactTableGrants, publicTable } from "./grants_sql.ts";
 import { quoteIdent, toIdentifier } from "./identifier.ts";
 import type { Migration } from "./migration.ts";
+import { type StoragePolicyStatements, storagePolicyStatements } from "./storage_sql.ts";
 
 /** The statement enabling row-level security on one table, for an `rls_enabled` event. */
 export interface RlsTableStatement {
@@ -32,6 +33,8 @@ export interface RlsMigration {
   readonly policies: readonly PolicyStatements[];
   /** The client-role privileges, granted after every policy exists. */
   readonly grantsSql: string;
+  /** Policies on `storage.objects` for the plan's buckets (after the tables' policies). */
+  readonly storagePolicies: readonly StoragePolicyStatements[];
 }
 
 /** Options of {@linkcode rlsMigration}. */
@@ -71,10 +74,12 @@ export function rlsMigration(plan: ValidatedPlan, options: RlsMigrationOptions =
   const grantsSql = plan.tables
     .flatMap((table) => exactTableGrants(table.name, ["anon", "authenticated"], plan.grants))
     .join("\n");
+  const storagePolicies = storagePolicyStatements(planStorage(plan));
   const sections = [
     `-- Row-level security of the ${plan.template} plan: RLS on, policies, client privileges.`,
     tables.map((t) => t.sql).join("\n"),
     ...policies.map((p) => p.sql),
+    ...storagePolicies.map((p) => p.sql),
     grantsSql,
   ];
   return {
@@ -82,5 +87,6 @@ export function rlsMigration(plan: ValidatedPlan, options: RlsMigrationOptions =
     tables,
     policies,
     grantsSql,
+    storagePolicies,
   };
 }

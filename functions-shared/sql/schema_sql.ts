@@ -6,10 +6,17 @@
  */
 
 import type { ValidatedPlan } from "../plan/validate.ts";
-import type { Column, DbFunction, Table, Trigger } from "../plan/schema.ts";
+import {
+  type Column,
+  type DbFunction,
+  planStorage,
+  type Table,
+  type Trigger,
+} from "../plan/schema.ts";
 import { exactTableGrants, publicTable } from "./grants_sql.ts";
 import { qualified, quoteIdent, quoteLiteral, toIdentifier } from "./identifier.ts";
 import type { Migration } from "./migration.ts";
+import { bucketStatements } from "./storage_sql.ts";
 
 /** The statements creating one table, for a `table_created` event. */
 export interface TableStatements {
@@ -33,7 +40,7 @@ export interface TriggerStatements {
   readonly sql: string;
 }
 
-/** The schema migration and its parts, in the order they appear in it. */
+/** The schema migration and its parts, in the order they appear in it (Storage buckets last). */
 export interface SchemaMigration {
   readonly migration: Migration;
   readonly tables: readonly TableStatements[];
@@ -214,6 +221,7 @@ export function schemaMigration(
     ...tables.map((t) => t.sql),
     ...functions.map((f) => f.sql),
     ...triggers.map((t) => t.sql),
+    bucketStatements(planStorage(plan)).join("\n"),
   ].filter((section) => section.length > 0);
   return {
     migration: { name: options.name ?? "plan_schema", sql: `${sections.join("\n\n")}\n` },

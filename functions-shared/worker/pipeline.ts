@@ -69,6 +69,7 @@ function lazyProvisioner(connect: () => Promise<McpToolClient>) {
     applyMigration: async (ref, name, sql) => (await get()).applyMigration(ref, name, sql),
     deployFunction: async (ref, opts) => (await get()).deployFunction(ref, opts),
     executeSql: async <T>(ref: string, query: string) => (await get()).executeSql<T>(ref, query),
+    generateTypes: async (ref) => (await get()).generateTypes(ref),
   };
   return {
     provisioner: lazy,

@@ -20,6 +20,13 @@ begin
   if not exists (select from pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;
   end if;
+  -- The local Auth server (GoTrue's role) and the owner of the storage schema, as on hosted.
+  if not exists (select from pg_roles where rolname = 'supabase_auth_admin') then
+    create role supabase_auth_admin login noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'supabase_storage_admin') then
+    create role supabase_storage_admin login noinherit;
+  end if;
 end
 $$;
 
@@ -28,5 +35,9 @@ grant anon, authenticated, service_role to authenticator;
 grant anon, authenticated, service_role to postgres with admin option;
 -- As on hosted, postgres may write policies on realtime.messages (Realtime Authorization).
 grant supabase_realtime_admin to postgres;
+-- As on hosted, postgres may write policies on storage.objects (owned by supabase_storage_admin).
+grant supabase_storage_admin to postgres;
+-- The Data API connects as authenticator (socket, trust) and switches to the request's role.
+alter role authenticator set statement_timeout = '8s';
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';

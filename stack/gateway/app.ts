@@ -28,6 +28,8 @@ export interface GatewayDeps {
   mcp?: { fetch(req: Request): Promise<Response> };
   /** The Realtime server, `/realtime/v1/*` (absent: 404). */
   realtime?: { handle(req: Request): Promise<Response> };
+  /** Data API, Auth and Storage of the control plane and environments (absent: 404). */
+  projectApis?: { handle(req: Request): Promise<Response | null> };
   /** Told of every request to an environment's functions, once it has been answered. */
   onEnvironmentRequest?: (request: EnvironmentRequest) => void;
 }
@@ -111,6 +113,9 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
     }
 
     if (path === "/mcp" && deps.mcp) return deps.mcp.fetch(req);
+
+    const projectApi = await deps.projectApis?.handle(req);
+    if (projectApi) return projectApi;
 
     const envFn = path.match(/^\/env\/([a-z][a-z0-9_]*)\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/);
     if (envFn && deps.environments) {

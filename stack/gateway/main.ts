@@ -12,6 +12,7 @@ import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
 import { loadSecrets, logSecrets as stackLogSecrets, roleKeys } from "../secrets.ts";
 import { paths, readSettings } from "../settings.ts";
+import { createDatabasePools } from "../data_api/database_pools.ts";
 import { createGateway } from "./app.ts";
 import { controlPlaneFunctions, liveFunctionSettings } from "./control_plane_functions.ts";
 import { environmentFunctionHost } from "./environment_functions.ts";
@@ -19,6 +20,7 @@ import { type EnvironmentLogs, environmentLogs } from "./environment_logs.ts";
 import { createLogWriter } from "./log_writer.ts";
 import { mcpEndpoint } from "./mcp_endpoint.ts";
 import { PgNetRunner } from "./pg_net_runner.ts";
+import { projectApis } from "./project_apis.ts";
 import { createRealtime } from "./realtime/server.ts";
 import { FunctionSupervisor } from "./supervisor.ts";
 
@@ -88,6 +90,16 @@ const realtime = createRealtime({
 });
 await realtime.start();
 
+// Data API, Auth and Storage for the control plane and every environment.
+const apiPools = createDatabasePools({ host: paths.socketDir, port: settings.dbPort });
+const apis = projectApis({
+  registry,
+  pools: apiPools,
+  apiUrl,
+  storageDir: `${paths.stackDir}/storage`,
+  controlPlane: { database: "postgres", jwtSecret: secrets.jwtSecret },
+});
+
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: settings.apiPort, onListen: () => {} },
   createGateway({
@@ -98,6 +110,7 @@ const server = Deno.serve(
     environments,
     mcp,
     realtime,
+    projectApis: apis,
     onEnvironmentRequest: (r) => logs.current?.request(r),
   }),
 );
@@ -107,6 +120,7 @@ async function shutdown() {
   supervisor.stopAll();
   await mcp.close();
   await platform.close();
+  await apiPools.close();
   await logWriter.close();
   await registry.end();
   await realtime.stop();

@@ -1,12 +1,15 @@
 /**
  * @module finalize: the build's verdict. On success the outputs are the preview configuration
- * (environment URL, anon key, tables, policies, functions); on failure, the reason.
+ * (environment URL, anon key, tables, policies, functions, buckets, TypeScript types); on
+ * failure, the reason.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { stepContext } from "../context.ts";
+import { ProvisioningError } from "../../mcp/provisioner.ts";
+import { planStorage } from "../../plan/schema.ts";
 import type { BuildOutputs, BuildStateType, BuildUpdate } from "../state.ts";
 
-export function finalize(
+export async function finalize(
   state: BuildStateType,
   config: LangGraphRunnableConfig,
 ): Promise<BuildUpdate> {
@@ -16,15 +19,20 @@ export function finalize(
     ctx.emit("build_failed", `Build failed at ${state.failure.node}: ${state.failure.message}`, {
       payload: { node: state.failure.node, error: state.failure.message },
     });
-    return Promise.resolve({ finished: true, outputs: null });
+    return { finished: true, outputs: null };
   }
   const plan = state.plan;
   const env = state.environment;
   if (!plan || !env) {
     const message = "Build finished without a plan or an environment";
     ctx.emit("build_failed", message, { payload: { node: "finalize", error: message } });
-    return Promise.resolve({ finished: true, failure: { node: "finalize", message } });
+    return { finished: true, failure: { node: "finalize", message } };
   }
+  // The types are a convenience: when they cannot be generated the backend is still ready.
+  const types = await ctx.deps.provisioner.generateTypes(env.ref).catch((e: unknown) => ({
+    value: null,
+    records: e instanceof ProvisioningError ? e.records : [],
+  }));
   const outputs: BuildOutputs = {
     environmentUrl: env.url,
     anonKey: env.anonKey,
@@ -33,6 +41,8 @@ export function finalize(
     functions: state.functions.map((f) => ({ ...f, url: `${env.url}/functions/v1/${f.slug}` })),
     analytics: state.analytics,
     notApplied: plan.requirements.filter((r) => r.status === "not_applied").map((r) => r.sentence),
+    buckets: planStorage(plan).buckets.map((b) => b.id),
+    types: types.value,
   };
   ctx.present({ type: "table", name: outputs.tables.at(-1) ?? "done" }, 1);
   ctx.emit("build_succeeded", `Backend ready at ${env.url}`, {
@@ -41,6 +51,7 @@ export function finalize(
       tables: outputs.tables.length,
       functions: outputs.functions,
     },
+    toolCalls: ctx.recordCalls(types.records),
   });
-  return Promise.resolve({ finished: true, outputs });
+  return { finished: true, outputs };
 }

@@ -24,6 +24,7 @@ import {
   profilesPolicies,
   profilesTable,
 } from "./profiles.ts";
+import { imageBucketStorage } from "./storage.ts";
 
 const rule = (table: string, command: string): string => `marketplace:${table}:${command}`;
 
@@ -122,5 +123,11 @@ export function marketplaceBaseline(): Plan {
     edgeFunctions: environmentEdgeFunctions(),
     analytics: { enabled: false },
     requirements: [],
+    storage: imageBucketStorage(
+      "listing-photos",
+      "listing_photos",
+      "listing photos",
+      "Photos of listings, under the seller's user id.",
+    ),
   };
 }

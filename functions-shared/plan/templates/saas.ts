@@ -26,6 +26,7 @@ import {
   profilesPolicies,
   profilesTable,
 } from "./profiles.ts";
+import { imageBucketStorage } from "./storage.ts";
 
 const isMember = (orgColumn: string): string => `private.is_org_member(${orgColumn})`;
 const hasRole = (orgColumn: string, roles: readonly string[]): string =>
@@ -368,5 +369,12 @@ export function saasBaseline(): Plan {
     edgeFunctions: environmentEdgeFunctions(),
     analytics: { enabled: false },
     requirements: [],
+    storage: imageBucketStorage(
+      "avatars",
+      "avatars",
+      "avatars",
+      "Profile pictures, under each user's id.",
+      1024 * 1024,
+    ),
   };
 }
