@@ -2,6 +2,7 @@
  * @module Installs what the local stack needs, idempotently: PostgreSQL 15, pg_cron (Debian),
  * pgvector (built from Debian's source package) and the stack's own compatibility extensions.
  */
+import { wrappersNeed } from "./analytics/install_wrappers.ts";
 import { exists, isRoot, run } from "./process.ts";
 import { paths } from "./settings.ts";
 
@@ -9,7 +10,7 @@ export const PG_BIN = "/usr/lib/postgresql/15/bin";
 const PG_CONFIG = `${PG_BIN}/pg_config`;
 
 /** Our compatibility extensions, installed only where no real one exists. */
-const COMPAT_EXTENSIONS = ["pgmq", "pg_net", "supabase_vault"] as const;
+const COMPAT_EXTENSIONS = ["pgmq", "pg_net", "supabase_vault", "wrappers"] as const;
 const COMPAT_MARKER = "vibe-architect local stack";
 
 interface Need {
@@ -152,6 +153,7 @@ function needs(log: (m: string) => void): Need[] {
       install: () => installCompatExtension(name),
       manual: `copy stack/compat/extensions/${name}* into \`pg_config --sharedir\`/extension`,
     })),
+    wrappersNeed(log),
   ];
 }
 
