@@ -3,6 +3,8 @@
  * routes: cancel, and drift (`GET /:id/drift` open alerts, `POST /:id/drift/check` on demand).
  */
 import type { Hono } from "hono";
+import { analyticsRoutes } from "../analytics/query_route.ts";
+import type { AnalyticsQueryRunner } from "../analytics/query_runner.ts";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Identity } from "../auth/identity.ts";
@@ -27,6 +29,8 @@ export interface SessionsDeps {
   pool: pg.Pool;
   /** Runs on-demand drift checks (the drift_check function). */
   driftCheck: DriftCheckClient;
+  /** Runs analytics queries in environments (`GET /:id/analytics`); null when unreachable. */
+  analytics: AnalyticsQueryRunner | null;
 }
 
 const MAX_EVENTS = 1000;
@@ -150,6 +154,8 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
       throw e;
     }
   });
+
+  app.route("/", analyticsRoutes({ pool: deps.pool, analytics: deps.analytics }));
 
   return app;
 }

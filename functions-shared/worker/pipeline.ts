@@ -5,6 +5,11 @@
  * into environments. The MCP connection opens only when a step provisions, and closes with it.
  */
 import { z } from "zod";
+import {
+  analyticsSecrets,
+  type AnalyticsSource,
+  readAnalyticsSource,
+} from "../analytics/source.ts";
 import { selectEmbedder } from "../embed/select_embedder.ts";
 import type { EnvironmentFunctions } from "../env_functions/source.ts";
 import type { PipelineDeps, PipelineSettings } from "../graph/context.ts";
@@ -22,6 +27,8 @@ export interface PipelineConfig {
   mcp: McpTarget;
   settings: PipelineSettings;
   openai: OpenAISettings;
+  /** The analytics bucket (VIBE_ANALYTICS_*), or null. */
+  analytics: AnalyticsSource | null;
   /** Values to redact from tool-call records in addition to the built-in patterns. */
   secrets: string[];
 }
@@ -45,6 +52,7 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
   }
   const e = parsed.data;
   const mcp = mcpTargetFrom(e, "the worker");
+  const analytics = readAnalyticsSource(env);
   return {
     mcp,
     settings: {
@@ -54,7 +62,8 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
       reportTokenKey: e.VIBE_REPORT_TOKEN_SECRET ?? e.SUPABASE_SERVICE_ROLE_KEY,
     },
     openai: openAISettingsFrom(env),
-    secrets: knownSecrets(env),
+    analytics,
+    secrets: [...knownSecrets(env), ...analyticsSecrets(analytics)],
   };
 }
 
@@ -96,6 +105,7 @@ export function createPipelineFactory(
       provisioner,
       environmentFunctions,
       settings: config.settings,
+      analytics: config.analytics,
       dispose: close,
     });
   };

@@ -7,6 +7,7 @@
  * log table, which `get_logs` reads. Started by `deno task stack up`.
  */
 import { redact } from "../../functions-shared/redact.ts";
+import { localAnalyticsEnv } from "../analytics/local_source.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
@@ -27,8 +28,16 @@ const secrets = await loadSecrets();
 const keys = await roleKeys(secrets.jwtSecret);
 const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
+// The demo analytics bucket the worker attaches (credentials derived from the JWT secret).
+const analyticsEnv = await localAnalyticsEnv(apiUrl, secrets.jwtSecret);
 // Function output is logged redacted: a function printing a key or a password leaks nothing.
-const logSecrets = [secrets.jwtSecret, keys.serviceRoleKey];
+const logSecrets = [
+  secrets.jwtSecret,
+  keys.serviceRoleKey,
+  analyticsEnv.VIBE_ANALYTICS_ACCESS_KEY_ID!,
+  analyticsEnv.VIBE_ANALYTICS_SECRET_ACCESS_KEY!,
+  analyticsEnv.VIBE_ANALYTICS_CATALOG_TOKEN!,
+];
 const registry = registryPool(settings.dbPort);
 const logWriter = createLogWriter({ registry, secrets: logSecrets });
 // Set once the environment host exists (it needs the supervisor, whose sink needs it).
@@ -58,6 +67,7 @@ const functions = controlPlaneFunctions({
     SB_REGION: "local",
     // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
     VIBE_MCP_URL: `${apiUrl}/mcp`,
+    ...analyticsEnv,
   },
 });
 
