@@ -8,6 +8,7 @@
  */
 import { redact } from "../../functions-shared/redact.ts";
 import { localAnalyticsEnv } from "../analytics/local_source.ts";
+import { consoleRoutes } from "../console/console_routes.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
@@ -105,6 +106,7 @@ const server = Deno.serve(
     environments,
     mcp,
     realtime,
+    console: consoleRoutes({ anonKey: keys.anonKey }),
     onEnvironmentRequest: (r) => logs.current?.request(r),
   }),
 );
