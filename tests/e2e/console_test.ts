@@ -132,7 +132,7 @@ Deno.test("the console shows a session's timeline, ghost cursor and drift alerts
       );
     });
 
-    await t.step("the JWT left the address bar and no URL carries it", async () => {
+    await t.step("the JWT left the address bar and no URL carries it", () => {
       assert.ok(!page.url().includes("access_token"), page.url());
       assert.deepEqual(urls.filter((u) => u.includes(user.token) && !u.includes("#")), []);
     });

@@ -44,9 +44,9 @@ Deno.test("the migration follows the Iceberg wrapper's documented SQL, without s
   assert.match(sql, /'https:\/\/abc\.storage\.supabase\.co\/storage\/v1\/iceberg'/);
   assert.match(
     sql,
-    /create foreign table if not exists analytics\.sales \(\n  order_id bigint,\n  sale_date date,/,
+    /create foreign table if not exists analytics\.sales \(\n {2}order_id bigint,\n {2}sale_date date,/,
   );
-  assert.match(sql, /server vibe_analytics_iceberg\n  options \(table 'marketplace\.sales'\);/);
+  assert.match(sql, /server vibe_analytics_iceberg\n {2}options \(table 'marketplace\.sales'\);/);
   assert.match(sql, /revoke all on analytics\.sales from public, anon, authenticated;/);
   for (const secret of analyticsSecrets(SOURCE)) assert.ok(!sql.includes(secret));
 });
