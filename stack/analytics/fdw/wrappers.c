@@ -249,7 +249,9 @@ scan_state(Relation rel, bool check_secrets)
 	if (check_secrets)
 		check_vault_secrets(server->options);
 	get_share_path(my_exec_path, share);
-	state->errfile = psprintf("/tmp/wrappers_iceberg_%d_%d.err", MyProcPid, ++scan_counter);
+	/* Inside the cluster's own directory (mode 0700): no other OS user can plant a link. */
+	state->errfile = psprintf("%s/pg_stat_tmp/wrappers_iceberg_%d_%d.err", DataDir, MyProcPid,
+							  ++scan_counter);
 	initStringInfo(&cmd);
 	appendStringInfoString(&cmd, "exec");
 	append_quoted(&cmd, psprintf("%s/extension/wrappers_iceberg_reader", share));
