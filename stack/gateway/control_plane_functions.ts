@@ -10,6 +10,8 @@ export interface ControlPlaneOptions {
   supervisor: FunctionSupervisor;
   /** The variables hosted Supabase gives every function. */
   env: Record<string, string>;
+  /** Function secrets the stack sets by default (supabase/functions/.env and tests override). */
+  secretDefaults?: Record<string, string>;
   /** Current `[functions.*]` settings (default: `settings.functions`, fixed at start). */
   functionSettings?: () => Record<string, FunctionConfig>;
 }
@@ -77,7 +79,12 @@ export function controlPlaneFunctions(opts: ControlPlaneOptions): ControlPlaneFu
         entry: `${opts.functionsDir}/${name}/index.ts`,
         cwd: opts.root,
         // Read when a process starts, not per request: a changed .env applies on the next start.
-        env: () => ({ ...userSecrets(), ...(overrides.get(name) ?? {}), ...opts.env }),
+        env: () => ({
+          ...opts.secretDefaults,
+          ...userSecrets(),
+          ...(overrides.get(name) ?? {}),
+          ...opts.env,
+        }),
       };
     },
     verifyJwt(name) {

@@ -68,8 +68,9 @@ const functions = controlPlaneFunctions({
     SB_REGION: "local",
     // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
     VIBE_MCP_URL: `${apiUrl}/mcp`,
-    ...analyticsEnv,
   },
+  // The local analytics bucket, as `supabase secrets set VIBE_ANALYTICS_*` would set it.
+  secretDefaults: analyticsEnv,
 });
 
 const environments = environmentFunctionHost({

@@ -10,11 +10,13 @@ import { localAnalyticsEnv } from "../../stack/analytics/local_source.ts";
 import { loadTable, readRows } from "../../stack/analytics/iceberg/table_reader.ts";
 import { WAREHOUSE_SOURCE } from "../../stack/analytics/install_wrappers.ts";
 import { loadSecrets } from "../../stack/secrets.ts";
+import { ANALYTICS_VARIABLES } from "../../functions-shared/analytics/source.ts";
 import {
   driveBuild,
   environmentDb,
   environmentServiceKey,
   expectedEventTypes,
+  setFunctionEnv,
   submitBuild,
 } from "../support/builds.ts";
 import { callFunction, newUser, stack } from "../support/stack.ts";
@@ -225,4 +227,25 @@ Deno.test("GET /sessions/:id/analytics is 409 for a session without analytics", 
   // The demo query is read-only SQL over the foreign table (no write, one statement).
   assert.doesNotMatch(analyticsQuerySql(DEMO_DATASET), /insert|update|delete|;/i);
   await driveBuild(id, user.token);
+});
+
+Deno.test("analytics requested without an analytics bucket: skipped with the reason, then 409", async () => {
+  await setFunctionEnv("worker", Object.fromEntries(ANALYTICS_VARIABLES.map((k) => [k, ""])));
+  try {
+    const user = await newUser("no-bucket");
+    const id = await submitBuild(user, { analytics: true });
+    const { session, events } = await driveBuild(id, user.token);
+    assert.equal(session.status, "succeeded", session.error ?? "no error");
+    const skipped = events.find((e) => e.type === "analytics_skipped");
+    assert.ok(skipped, "analytics_skipped");
+    assert.match(skipped.message, /VIBE_ANALYTICS_/);
+    assert.equal(skipped.payload.requested, true);
+    assert.equal(session.outputs!.analytics, null);
+    const res = await callFunction(`sessions/${id}/analytics`, { token: user.token });
+    const body = await res.json();
+    assert.equal(res.status, 409);
+    assert.match(body.error, /skipped/);
+  } finally {
+    await setFunctionEnv("worker", {});
+  }
 });
