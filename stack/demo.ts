@@ -7,7 +7,8 @@
  *   --vibe <text>             the product description (default: a sample marketplace)
  *   --template marketplace|saas
  *   --mode branch|project
- *   --analytics               enable the analytics wrapper
+ *   --analytics               attach the Iceberg demo dataset, then run the analytics query
+ *                             (GET /sessions/:id/analytics) and print its rows and provenance
  *   --json                    print one JSON summary instead of the live view
  *   --timeout <seconds>       give up after this long (default 300)
  */
@@ -168,6 +169,9 @@ async function main(): Promise<number> {
     const session = await (await fetch(`${api}/${sessionId}`, { headers })).json();
     if (["succeeded", "failed", "canceled"].includes(session.status)) {
       const seconds = (performance.now() - started) / 1000;
+      const analytics = args.analytics && session.status === "succeeded"
+        ? await analyticsQuery(api, sessionId, headers)
+        : null;
       if (args.json) {
         console.log(JSON.stringify(
           {
@@ -176,6 +180,7 @@ async function main(): Promise<number> {
             seconds: Math.round(seconds * 100) / 100,
             events: events.length,
             outputs: session.outputs,
+            ...(analytics ? { analytics } : {}),
             error: session.error ?? null,
           },
           null,
@@ -184,6 +189,11 @@ async function main(): Promise<number> {
       } else if (session.status === "succeeded") {
         console.log(`\nBuild succeeded in ${seconds.toFixed(1)} s. Outputs:`);
         console.log(JSON.stringify(session.outputs, null, 2));
+        if (analytics) printAnalytics(analytics);
+        // The JWT rides in the fragment, which the browser never sends to the server.
+        console.log(
+          `\nConsole: ${status.API_URL}/console/sessions/${sessionId}#access_token=${user.token}`,
+        );
       } else {
         console.log(`\nBuild ${session.status} after ${seconds.toFixed(1)} s: ${session.error}`);
       }
@@ -197,6 +207,38 @@ async function main(): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+interface AnalyticsAnswer {
+  rows: Record<string, unknown>[];
+  provenance: Record<string, unknown>;
+}
+
+/** run_analytics_query: the session's analytics rows and their provenance. */
+async function analyticsQuery(
+  api: string,
+  sessionId: string,
+  headers: Record<string, string>,
+): Promise<AnalyticsAnswer> {
+  const res = await fetch(`${api}/${sessionId}/analytics`, { headers });
+  const body = await res.json();
+  if (!res.ok) {
+    throw new Error(`GET /sessions/${sessionId}/analytics answered ${res.status}: ${body.error}`);
+  }
+  return body as AnalyticsAnswer;
+}
+
+function printAnalytics(answer: AnalyticsAnswer): void {
+  console.log("\nAnalytics (run_analytics_query, GET /sessions/:id/analytics):");
+  const columns = Object.keys(answer.rows[0] ?? {});
+  const width = (c: string) =>
+    Math.max(c.length, ...answer.rows.map((r) => String(r[c] ?? "").length));
+  console.log(columns.map((c) => c.padEnd(width(c))).join("  "));
+  for (const r of answer.rows) {
+    console.log(columns.map((c) => String(r[c] ?? "").padEnd(width(c))).join("  "));
+  }
+  console.log("provenance:");
+  for (const [k, v] of Object.entries(answer.provenance)) console.log(`  ${k}: ${v}`);
 }
 
 try {

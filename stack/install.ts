@@ -1,12 +1,15 @@
 /**
  * @module Installs what the local stack needs, idempotently: PostgreSQL 15 or 17, pg_cron and
  * pgvector (Debian packages, or pgvector built from Debian's source package where no binary is
- * packaged), and the stack's own compatibility extensions. Every check reads the real files
+ * packaged), and the stack's own compatibility extensions (the `wrappers` FDW built from
+ * stack/analytics/fdw). Every check reads the real files
  * (prerequisites.ts); `stack doctor` prints the same checks without installing anything.
  */
 import { parse as parseToml } from "smol-toml";
+import { installWrappers, wrappersPiece } from "./analytics/install_wrappers.ts";
 import {
   assessPrerequisites,
+  type BuiltPiece,
   type CompatFile,
   formatPrerequisites,
   type MachineProbe,
@@ -24,7 +27,12 @@ import { exists, isRoot, run } from "./process.ts";
 import { clusterLocation, paths } from "./settings.ts";
 
 /** Our compatibility extensions, installed only where no real one exists. */
-const COMPAT_EXTENSIONS = ["pgmq", "pg_net", "supabase_vault"] as const;
+const COMPAT_EXTENSIONS = ["pgmq", "pg_net", "supabase_vault", "wrappers"] as const;
+
+/** What the stack builds from its own sources for this PostgreSQL. */
+async function builtPieces(layout: PostgresLayout): Promise<BuiltPiece[]> {
+  return [await wrappersPiece(layout)];
+}
 
 /** apt waits for another apt/dpkg (an unattended upgrade, another checkout) instead of failing. */
 const APT_LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=600"];
@@ -166,6 +174,7 @@ async function applyRemedy(
   if (!remedy || remedy.kind === "packages") return;
   log(`installing ${p.what}`);
   if (remedy.kind === "build-pgvector") await buildPgvector(layout, log);
+  if (remedy.kind === "build" && remedy.id === "build:wrappers") await installWrappers(layout, log);
   if (remedy.kind === "mark-trusted") await markTrusted(remedy.control);
   if (remedy.kind === "copy-compat") {
     for (const f of remedy.files) await Deno.writeTextFile(`${remedy.into}/${f.name}`, f.content);
@@ -198,7 +207,8 @@ export async function ensureInstalled(log: (m: string) => void): Promise<Postgre
   const layout = debianLayout(choice.major);
   chosen = { choice, layout };
   const files = compatFiles();
-  let list = await assessPrerequisites(machine, layout, files);
+  const built = await builtPieces(layout);
+  let list = await assessPrerequisites(machine, layout, files, built);
   if (missingOf(list).length === 0) return layout;
   if (!canInstall) {
     const why = !isRoot() ? "not running as root" : "this is not a Debian/Ubuntu system";
@@ -210,7 +220,7 @@ export async function ensureInstalled(log: (m: string) => void): Promise<Postgre
   if (!updated && packagesToInstall(list).length > 0) {
     await aptUpdate(log);
     // Fresh lists may offer a package (pgvector) the stale ones did not.
-    list = await assessPrerequisites(machine, layout, files);
+    list = await assessPrerequisites(machine, layout, files, built);
   }
   const packages = packagesToInstall(list);
   if (packages.length > 0) {
@@ -221,12 +231,12 @@ export async function ensureInstalled(log: (m: string) => void): Promise<Postgre
       [...APT_LOCK_WAIT, "install", "-y", "-q", "--no-install-recommends", ...packages],
       { env: { DEBIAN_FRONTEND: "noninteractive" } },
     );
-    list = await assessPrerequisites(machine, layout, files);
+    list = await assessPrerequisites(machine, layout, files, built);
   }
   // Builds, trusted marks and compat copies, in order (pgvector before its trusted mark).
   for (const p of missingOf(list)) {
     await applyRemedy(p, layout, log);
-    list = await assessPrerequisites(machine, layout, files);
+    list = await assessPrerequisites(machine, layout, files, built);
   }
   const still = missingOf(list);
   if (still.length > 0) {
@@ -268,10 +278,12 @@ export async function doctor(): Promise<DoctorReport> {
       ok: false,
     };
   }
+  const layout = debianLayout(choice.major);
   const prerequisites = await assessPrerequisites(
     machine,
-    debianLayout(choice.major),
+    layout,
     compatFiles(),
+    await builtPieces(layout),
   );
   return {
     postgres: { major: choice.major, reason: choice.reason },

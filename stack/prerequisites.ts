@@ -22,10 +22,24 @@ export interface CompatFile {
   content: string;
 }
 
+/**
+ * Something the stack builds from its own sources (the local `wrappers` FDW): installed when its
+ * files exist and the marker holds the digest of the sources they were built from.
+ */
+export interface BuiltPiece {
+  id: string;
+  what: string;
+  files: string[];
+  marker: string;
+  digest: string;
+  manual: string;
+}
+
 /** How a missing prerequisite is provided. */
 export type Remedy =
   | { kind: "packages"; packages: string[] }
   | { kind: "build-pgvector" }
+  | { kind: "build"; id: string }
   | { kind: "mark-trusted"; extension: string; control: string }
   | { kind: "copy-compat"; extension: string; files: CompatFile[]; into: string };
 
@@ -59,12 +73,14 @@ const TRUSTED_FOR_POSTGRES = ["vector", "pg_cron"] as const;
 
 /**
  * Checks every prerequisite of PostgreSQL `layout.major`. Headers and a C toolchain are needed
- * only when pgvector has to be built (the distribution has no `postgresql-<N>-pgvector`).
+ * only when something must be built: pgvector where the distribution has no
+ * `postgresql-<N>-pgvector`, or one of the stack's own `built` pieces that is missing or stale.
  */
 export async function assessPrerequisites(
   probe: MachineProbe,
   layout: PostgresLayout,
   compatFiles: CompatFile[],
+  built: BuiltPiece[] = [],
 ): Promise<Prerequisite[]> {
   const v = layout.major;
   const ext = `${layout.share}/extension`;
@@ -111,7 +127,21 @@ export async function assessPrerequisites(
       : `pgvector for PostgreSQL ${v} (build https://github.com/pgvector/pgvector with ` +
         "`make && make install`)",
   });
-  const mustBuild = !vectorOk && !vectorPackaged;
+  const builtState = new Map<string, string | null>();
+  for (const piece of built) {
+    const missing = await allExist(probe, piece.files);
+    const marker = (await probe.read(piece.marker))?.trim();
+    builtState.set(
+      piece.id,
+      missing.length
+        ? `missing ${missing.join(", ")}`
+        : marker !== piece.digest
+        ? `${piece.marker} records other sources: rebuild`
+        : null,
+    );
+  }
+  const buildsPending = [...builtState.values()].filter((v) => v !== null).length;
+  const mustBuild = (!vectorOk && !vectorPackaged) || buildsPending > 0;
   const buildTools = [
     {
       id: "headers",
@@ -136,7 +166,8 @@ export async function assessPrerequisites(
       result.push({
         ...rest,
         state: "not needed",
-        detail: vectorOk ? "pgvector is installed" : `pgvector comes from ${vectorPackage}`,
+        detail: (vectorOk ? "pgvector is installed" : `pgvector comes from ${vectorPackage}`) +
+          (built.length ? ", nothing else to build" : ""),
       });
     }
   }
@@ -184,6 +215,17 @@ export async function assessPrerequisites(
       detail,
       remedy: { kind: "copy-compat", extension: name, files, into: ext },
       manual: `copy stack/compat/extensions/${name}* into ${ext}`,
+    });
+  }
+  for (const piece of built) {
+    const problem = builtState.get(piece.id) ?? null;
+    result.push({
+      id: piece.id,
+      what: piece.what,
+      state: problem === null ? "ok" : "missing",
+      detail: problem ?? `${piece.files.join(", ")} (built from the current sources)`,
+      remedy: { kind: "build", id: piece.id },
+      manual: piece.manual,
     });
   }
   return result;

@@ -4,6 +4,7 @@
  * commits together with the step.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { AnalyticsSource } from "../analytics/source.ts";
 import type { Queryable } from "../db/query.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import type { EventType, PendingEvent } from "../events/build_event.ts";
@@ -31,6 +32,8 @@ export interface PipelineDeps {
   provisioner: Provisioner;
   environmentFunctions: EnvironmentFunctions;
   settings: PipelineSettings;
+  /** The analytics bucket with the demo dataset; null when none is configured. */
+  analytics: AnalyticsSource | null;
 }
 
 /** The architect's presence focus. */

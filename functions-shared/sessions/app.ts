@@ -3,6 +3,8 @@
  * routes: cancel, and drift (`GET /:id/drift` open alerts, `POST /:id/drift/check` on demand).
  */
 import type { Hono } from "hono";
+import { analyticsRoutes } from "../analytics/query_route.ts";
+import type { AnalyticsQueryRunner } from "../analytics/query_runner.ts";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Identity } from "../auth/identity.ts";
@@ -35,6 +37,8 @@ export interface SessionsDeps {
   driftCheck: DriftCheckClient;
   /** Per-user build quotas and the project-mode allowlist (default: DEFAULT_SESSION_LIMITS). */
   limits?: SessionLimits;
+  /** Runs analytics queries in environments (`GET /:id/analytics`); null when unreachable. */
+  analytics: AnalyticsQueryRunner | null;
 }
 
 const MAX_EVENTS = 1000;
@@ -165,6 +169,8 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
       throw e;
     }
   });
+
+  app.route("/", analyticsRoutes({ pool: deps.pool, analytics: deps.analytics }));
 
   return app;
 }

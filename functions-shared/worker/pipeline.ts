@@ -5,6 +5,11 @@
  * into environments. The MCP connection opens only when a step provisions, and closes with it.
  */
 import { z } from "zod";
+import {
+  analyticsSecrets,
+  type AnalyticsSource,
+  readAnalyticsSource,
+} from "../analytics/source.ts";
 import { selectEmbedder } from "../embed/select_embedder.ts";
 import type { EnvironmentFunctions } from "../env_functions/source.ts";
 import type { PipelineDeps, PipelineSettings } from "../graph/context.ts";
@@ -23,6 +28,8 @@ export interface PipelineConfig {
   mcp: McpTarget;
   settings: PipelineSettings;
   openai: OpenAISettings;
+  /** The analytics bucket (VIBE_ANALYTICS_*), or null. */
+  analytics: AnalyticsSource | null;
   /** Values to redact from tool-call records in addition to the built-in patterns. */
   secrets: string[];
 }
@@ -46,6 +53,7 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
   const e = parsed.data;
   const mcp = mcpTargetFrom(e, "the worker");
   const reportTokenKey = readReportTokenSecret(env, "the worker");
+  const analytics = readAnalyticsSource(env);
   return {
     mcp,
     settings: {
@@ -55,7 +63,8 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
       reportTokenKey,
     },
     openai: openAISettingsFrom(env),
-    secrets: knownSecrets(env),
+    analytics,
+    secrets: [...knownSecrets(env), ...analyticsSecrets(analytics)],
   };
 }
 
@@ -98,6 +107,7 @@ export function createPipelineFactory(
       provisioner,
       environmentFunctions,
       settings: config.settings,
+      analytics: config.analytics,
       dispose: close,
     });
   };

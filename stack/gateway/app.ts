@@ -30,6 +30,8 @@ export interface GatewayDeps {
   realtime?: { handle(req: Request): Promise<Response> };
   /** Data API, Auth and Storage of the control plane and environments (absent: 404). */
   projectApis?: { handle(req: Request): Promise<Response | null> };
+  /** The session console, `/console/*` (absent: 404). */
+  console?: { handle(req: Request): Promise<Response> };
   /** Told of every request to an environment's functions, once it has been answered. */
   onEnvironmentRequest?: (request: EnvironmentRequest) => void;
 }
@@ -96,6 +98,7 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
     }
 
     if (deps.realtime && path.startsWith("/realtime/v1/")) return deps.realtime.handle(req);
+    if (deps.console && path.startsWith("/console/")) return deps.console.handle(req);
 
     const admin = path.match(/^\/_stack\/functions\/([a-z0-9_-]+)\/(kill|env)$/);
     if (admin) {

@@ -7,6 +7,8 @@
  * log table, which `get_logs` reads. Started by `deno task stack up`.
  */
 import { redact } from "../../functions-shared/redact.ts";
+import { localAnalyticsEnv } from "../analytics/local_source.ts";
+import { consoleRoutes } from "../console/console_routes.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
@@ -29,8 +31,15 @@ const secrets = await loadSecrets();
 const keys = await roleKeys(secrets.jwtSecret);
 const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
+// The demo analytics bucket the worker attaches (credentials derived from the JWT secret).
+const analyticsEnv = await localAnalyticsEnv(apiUrl, secrets.jwtSecret);
 // Function output is logged redacted: a function printing a key or a password leaks nothing.
-const logSecrets = stackLogSecrets(secrets, keys);
+const logSecrets = [
+  ...stackLogSecrets(secrets, keys),
+  analyticsEnv.VIBE_ANALYTICS_ACCESS_KEY_ID!,
+  analyticsEnv.VIBE_ANALYTICS_SECRET_ACCESS_KEY!,
+  analyticsEnv.VIBE_ANALYTICS_CATALOG_TOKEN!,
+];
 const registry = registryPool(settings.dbPort);
 const logWriter = createLogWriter({ registry, secrets: logSecrets });
 // Set once the environment host exists (it needs the supervisor, whose sink needs it).
@@ -62,8 +71,9 @@ const functions = controlPlaneFunctions({
     // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
     VIBE_MCP_URL: `${apiUrl}/mcp`,
   },
-  // Every local user may build in project mode (a project is a database here, not a bill).
-  defaults: { VIBE_PROJECT_MODE_ALLOWLIST: "*" },
+  // Every local user may build in project mode (a project is a database here, not a bill), and
+  // the local analytics bucket, as `supabase secrets set VIBE_ANALYTICS_*` would set it.
+  defaults: { VIBE_PROJECT_MODE_ALLOWLIST: "*", ...analyticsEnv },
 });
 
 const environments = environmentFunctionHost({
@@ -111,6 +121,7 @@ const server = Deno.serve(
     mcp,
     realtime,
     projectApis: apis,
+    console: consoleRoutes({ anonKey: keys.anonKey }),
     onEnvironmentRequest: (r) => logs.current?.request(r),
   }),
 );

@@ -55,10 +55,15 @@ for (const when of ["before", "after"] as const) {
     const faults = NODES.map((n) => `${n}:${when}`).join(",");
     await withWorkerEnv({ VIBE_FAULT: faults, VIBE_WORKER_VT_SECONDS: "1" }, async () => {
       const user = await newUser(`crash-${when}`);
-      const id = await submitBuild(user, { template: "marketplace", mode: "branch" });
+      // Analytics on: configure_analytics' attachment is also made exactly once.
+      const id = await submitBuild(user, {
+        template: "marketplace",
+        mode: "branch",
+        analytics: true,
+      });
       const { session, events } = await driveBuild(id, user.token, {
         idleMs: 1200,
-        timeoutMs: 120_000,
+        timeoutMs: 150_000,
       });
       assert.equal(session.status, "succeeded", session.error ?? "no error");
       assertGapless(events);
@@ -68,6 +73,7 @@ for (const when of ["before", "after"] as const) {
         expectedEventTypes(
           (final.payload.tables as string[]).length,
           (final.payload.policies as string[]).length,
+          { analytics: true },
         ),
       );
       const ref = session.environment!.ref;
@@ -78,7 +84,17 @@ for (const when of ["before", "after"] as const) {
           `select name, count(*)::int as n from supabase_migrations.schema_migrations
             where name like 'vibe_%' group by name order by name`,
         );
-        assert.deepEqual(m.rows, [{ name: "vibe_rls", n: 1 }, { name: "vibe_schema", n: 1 }]);
+        assert.deepEqual(m.rows, [
+          { name: "vibe_analytics", n: 1 },
+          { name: "vibe_rls", n: 1 },
+          { name: "vibe_schema", n: 1 },
+        ]);
+        const attached = await db.query<{ secrets: number; servers: number; tables: number }>(
+          `select (select count(*)::int from vault.secrets where name like 'vibe_analytics_%') as secrets,
+                  (select count(*)::int from pg_foreign_server) as servers,
+                  (select count(*)::int from pg_foreign_table) as tables`,
+        );
+        assert.deepEqual(attached.rows[0], { secrets: 3, servers: 1, tables: 1 });
       } finally {
         await db.end();
       }

@@ -64,6 +64,7 @@ Deno.test("on-demand drift checks: single-flight and a cooldown per session", as
     auth: { verifier: createTokenVerifier({ jwtSecret: s.JWT_SECRET }), secretKeys: [] },
     pool,
     driftCheck: throttledDriftCheck(gate.client, pool, { cooldownSeconds: 2, leaseSeconds: 60 }),
+    analytics: null,
   });
   const check = () =>
     app.request(`http://local/sessions/${sessionId}/drift/check`, {

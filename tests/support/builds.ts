@@ -167,8 +167,15 @@ export async function setFunctionEnv(name: string, env: Record<string, string>):
   await res.body?.cancel();
 }
 
-/** The event types of a successful build with analytics off, in seq order (DESIGN §3). */
-export function expectedEventTypes(tables: number, policies: number): string[] {
+/**
+ * The event types of a successful build in seq order (DESIGN §3): analytics off ends with
+ * analytics_skipped, analytics on with analytics_configured.
+ */
+export function expectedEventTypes(
+  tables: number,
+  policies: number,
+  opts: { analytics?: boolean } = {},
+): string[] {
   return [
     "plan_created",
     "plan_created",
@@ -179,7 +186,7 @@ export function expectedEventTypes(tables: number, policies: number): string[] {
     ...Array(policies).fill("policy_created"),
     "edge_function_deployed",
     "edge_function_deployed",
-    "analytics_skipped",
+    opts.analytics ? "analytics_configured" : "analytics_skipped",
     "build_succeeded",
   ];
 }

@@ -183,3 +183,37 @@ Deno.test("version choice: override, existing cluster, installed, packaged, none
     /postgresql-15, postgresql-17/,
   );
 });
+
+Deno.test("a piece the stack builds itself needs the headers even where pgvector is packaged", async () => {
+  const l = debianLayout(17);
+  const piece = {
+    id: "build:wrappers",
+    what: "wrappers",
+    files: [`${l.pkglib}/wrappers.so`],
+    marker: `${l.share}/extension/wrappers.sha256`,
+    digest: "abc",
+    manual: "stack up",
+  };
+  const base = { ...server(17), ...cron(17), ...vector(17), ...compat(17) };
+  const fresh = await assessPrerequisites(machine(base), l, COMPAT, [piece]);
+  assert.equal(state(fresh, "build:wrappers"), "missing");
+  assert.deepEqual(packagesToInstall(fresh), [
+    "postgresql-server-dev-17",
+    "build-essential",
+    "dpkg-dev",
+  ]);
+  // Built from other sources: rebuilt.
+  const stale = {
+    ...base,
+    ...headers(17),
+    ...toolchain,
+    [piece.files[0]!]: "",
+    [piece.marker]: "old\n",
+  };
+  const rebuilt = await assessPrerequisites(machine(stale), l, COMPAT, [piece]);
+  assert.match(rebuilt.find((p) => p.id === "build:wrappers")!.detail, /other sources/);
+  const current = { ...stale, [piece.marker]: "abc\n" };
+  const done = await assessPrerequisites(machine(current), l, COMPAT, [piece]);
+  assert.equal(state(done, "build:wrappers"), "ok");
+  assert.equal(state(done, "headers"), "not needed");
+});

@@ -8,6 +8,7 @@ import type { EnvironmentFunctionSlug } from "../../env_functions/source.ts";
 import { deployedReportToken } from "../../env_functions/report_token_store.ts";
 import { snapshotContract } from "../contract_snapshot.ts";
 import { stepContext } from "../context.ts";
+import { environmentContract } from "../environment_contract.ts";
 import { requireEnvironment, requirePlan } from "../require.ts";
 import type { BuildStateType, BuildUpdate } from "../state.ts";
 
@@ -29,13 +30,7 @@ export async function deployEdgeFunctions(
   // The contract is the environment as the pipeline built it, read before anything else runs.
   const snapshot = await snapshotContract(ctx.deps.provisioner, environment.ref);
   const snapshotCalls = ctx.recordCalls(snapshot.records);
-  const contract = {
-    sessionId: state.sessionId,
-    plan,
-    model: snapshot.model,
-    reportUrl: `${settings.controlPlaneUrl}/functions/v1/drift_check/report`,
-    reportToken: token,
-  };
+  const contract = environmentContract(settings, state.sessionId, plan, snapshot.model, token);
   const deployed: { slug: string; version: number }[] = [];
   const slugs = plan.edgeFunctions.map((f) => f.name) as EnvironmentFunctionSlug[];
   for (const [i, slug] of slugs.entries()) {
