@@ -44,7 +44,7 @@ Deno.test("no generated POST body is a valid session request", () => {
     const valid = o !== null && typeof o === "object" && !Array.isArray(o) &&
       Object.keys(o).every((k) => ["vibeText", "template", "options"].includes(k)) &&
       typeof o.vibeText === "string" && o.vibeText.trim() !== "" && o.vibeText.length <= 20_000 &&
-      !/[\u0000\ud800-\udfff]/.test(o.vibeText) &&
+      !o.vibeText.includes("\u0000") && o.vibeText.isWellFormed() &&
       (o.template === "marketplace" || o.template === "saas") &&
       (r.headers["content-type"] ?? "").startsWith("application/json") &&
       (o.options === undefined || (typeof o.options === "object" && o.options !== null &&
