@@ -20,6 +20,7 @@ import {
   listEvents,
   listOpenDriftAlerts,
   sessionVisible,
+  UnknownUserError,
 } from "./store.ts";
 
 export interface SessionsDeps {
@@ -36,10 +37,20 @@ function sessionId(raw: string): string {
   return raw.toLowerCase();
 }
 
-/** Anonymous callers may reach only /health. */
+/**
+ * Anonymous callers may reach only /health. Users of Supabase Auth's anonymous sign-ins carry
+ * the `authenticated` role too, but `is_anonymous: true`: they may not build (each build costs a
+ * branch or a project), so they are refused on every route.
+ */
 function requireSignedIn(identity: Identity): void {
   if (identity.role === "anon") {
     throw new HttpError(401, "Sign in first: send a user's access token as Bearer <JWT>");
+  }
+  if (identity.role === "authenticated" && identity.claims.is_anonymous === true) {
+    throw new HttpError(
+      403,
+      "Anonymous sign-ins cannot use the sessions API: sign in with an account (email, OAuth, …)",
+    );
   }
 }
 
@@ -79,7 +90,15 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
       if (key !== null && !/^[\x21-\x7e]{1,255}$/.test(key)) {
         throw new HttpError(400, "Idempotency-Key must be 1 to 255 visible ASCII characters");
       }
-      const result = await createSession(deps.pool, identity.userId, parsed.data, key);
+      let result;
+      try {
+        result = await createSession(deps.pool, identity.userId, parsed.data, key);
+      } catch (e) {
+        if (e instanceof UnknownUserError) {
+          throw new HttpError(401, "Your user no longer exists: sign in again with an account");
+        }
+        throw e;
+      }
       if (result.kind === "key_reused") {
         throw new HttpError(
           422,
