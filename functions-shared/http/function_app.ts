@@ -13,7 +13,10 @@ export type AppEnv = { Variables: { identity: Identity } };
 /** What {@link createFunctionApp} needs to identify callers. */
 export interface AuthDeps {
   verifier: TokenVerifier;
+  /** The project's secret keys (`sb_secret_…`): the service role. */
   secretKeys: readonly string[];
+  /** The project's publishable keys (`sb_publishable_…`): anon. */
+  publishableKeys?: readonly string[];
 }
 
 /** Options for {@link createFunctionApp}. */
@@ -45,7 +48,10 @@ export function createFunctionApp(
   const publicPaths = new Set((opts.publicPaths ?? []).map((p) => `/${name}${p}`));
   app.use("*", async (c, next) => {
     if (publicPaths.has(c.req.path)) return await next();
-    c.set("identity", await identify(c.req.raw, auth.verifier, auth.secretKeys));
+    c.set(
+      "identity",
+      await identify(c.req.raw, auth.verifier, auth.secretKeys, auth.publishableKeys),
+    );
     await next();
   });
   app.get("/health", async (c) => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { signJwt } from "../../functions-shared/auth/jwt.ts";
 import { loadSecrets } from "../../stack/secrets.ts";
 import { readSettings } from "../../stack/settings.ts";
-import { callFunction, newUser, withClient } from "../support/stack.ts";
+import { callFunction, newUser, stack, withClient } from "../support/stack.ts";
 
 const VALID = {
   vibeText: "A marketplace for vintage synths.",
@@ -165,6 +165,7 @@ Deno.test("anonymous sign-ins (is_anonymous) get 403 on every sessions route", a
   const now = Math.floor(Date.now() / 1000);
   const token = await signJwt({
     aud: "authenticated",
+    iss: `${(await stack()).API_URL}/auth/v1`,
     sub: user.id,
     role: "authenticated",
     is_anonymous: true,

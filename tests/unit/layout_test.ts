@@ -17,6 +17,19 @@ Deno.test("deno.json and import_map.json declare the same imports", () => {
   assert.deepEqual(readJson("import_map.json").imports, readJson("deno.json").imports);
 });
 
+Deno.test("every import pins an exact version (the Supabase CLI ignores deno.lock)", () => {
+  for (
+    const [name, target] of Object.entries(readJson("deno.json").imports as Record<string, string>)
+  ) {
+    const version = target.match(/^npm:\/?(?:@[^/@]+\/)?[^/@]+@([^/]+)\/?$/)?.[1];
+    assert.match(
+      version ?? "",
+      /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
+      `${name} maps to ${target}: pin an exact version (no ^, ~, ranges or tags)`,
+    );
+  }
+});
+
 Deno.test("every import is an npm: specifier", () => {
   for (
     const [name, target] of Object.entries(readJson("deno.json").imports as Record<string, string>)
