@@ -13,6 +13,7 @@ import { ensureInstalled } from "./install.ts";
 import { applyMigrations } from "./migrate.ts";
 import { ensureParentProject } from "./platform/parent_project.ts";
 import { portOpen, waitFor } from "./process.ts";
+import { newApiKeys } from "./api_keys.ts";
 import { loadSecrets, roleKeys } from "./secrets.ts";
 import { paths, readSettings } from "./settings.ts";
 
@@ -25,6 +26,9 @@ export interface StackStatus {
   ANON_KEY: string;
   SERVICE_ROLE_KEY: string;
   JWT_SECRET: string;
+  /** The new API keys (not JWTs): `sb_publishable_…` (anon) and `sb_secret_…` (service role). */
+  PUBLISHABLE_KEY: string;
+  SECRET_KEY: string;
   DB_RUNNING: boolean;
   API_RUNNING: boolean;
 }
@@ -35,6 +39,7 @@ export async function stackStatus(): Promise<StackStatus> {
   const settings = readSettings();
   const secrets = await loadSecrets();
   const keys = await roleKeys(secrets.jwtSecret);
+  const apiKeys = await newApiKeys(secrets.jwtSecret);
   const api = `http://127.0.0.1:${settings.apiPort}`;
   return {
     API_URL: api,
@@ -44,6 +49,8 @@ export async function stackStatus(): Promise<StackStatus> {
     ANON_KEY: keys.anonKey,
     SERVICE_ROLE_KEY: keys.serviceRoleKey,
     JWT_SECRET: secrets.jwtSecret,
+    PUBLISHABLE_KEY: apiKeys.publishableKey,
+    SECRET_KEY: apiKeys.secretKey,
     DB_RUNNING: await portOpen(settings.dbPort),
     API_RUNNING: await gatewayRunning(settings.apiPort),
   };

@@ -10,6 +10,7 @@ import { redact } from "../../functions-shared/redact.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
+import { jwksOf, loadSigningKey, newApiKeys } from "../api_keys.ts";
 import { loadSecrets, roleKeys } from "../secrets.ts";
 import { paths, readSettings } from "../settings.ts";
 import { createGateway } from "./app.ts";
@@ -25,10 +26,12 @@ import { FunctionSupervisor } from "./supervisor.ts";
 const settings = readSettings();
 const secrets = await loadSecrets();
 const keys = await roleKeys(secrets.jwtSecret);
+const apiKeys = await newApiKeys(secrets.jwtSecret);
+const jwks = jwksOf(await loadSigningKey());
 const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
 // Function output is logged redacted: a function printing a key or a password leaks nothing.
-const logSecrets = [secrets.jwtSecret, keys.serviceRoleKey];
+const logSecrets = [secrets.jwtSecret, keys.serviceRoleKey, apiKeys.secretKey];
 const registry = registryPool(settings.dbPort);
 const logWriter = createLogWriter({ registry, secrets: logSecrets });
 // Set once the environment host exists (it needs the supervisor, whose sink needs it).
@@ -55,6 +58,10 @@ const functions = controlPlaneFunctions({
     SUPABASE_DB_URL:
       `postgresql://postgres:${secrets.dbPassword}@127.0.0.1:${settings.dbPort}/postgres`,
     VIBE_JWT_SECRET: secrets.jwtSecret,
+    // The new API keys and JWT signing keys, as hosted gives them during the move to them.
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: apiKeys.publishableKey }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: apiKeys.secretKey }),
+    SUPABASE_JWKS: JSON.stringify(jwks),
     SB_REGION: "local",
     // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
     VIBE_MCP_URL: `${apiUrl}/mcp`,
@@ -89,6 +96,7 @@ const server = Deno.serve(
   { hostname: "127.0.0.1", port: settings.apiPort, onListen: () => {} },
   createGateway({
     jwtSecret: secrets.jwtSecret,
+    jwks: jwks.keys,
     serviceRoleKey: keys.serviceRoleKey,
     supervisor,
     functions,
