@@ -104,3 +104,33 @@ Deno.test("the pg driver is imported only through functions-shared/db/pg.ts (whi
     }
   }
 });
+
+Deno.test("the size measurement follows code imports only, and every npm dependency", async () => {
+  const { codeOnlyGraph } = await import("../../stack/function_size.ts");
+  const graph = codeOnlyGraph({
+    roots: ["file:///a.ts"],
+    redirects: { "npm:pg@^8": "npm:/pg@8.0.0" },
+    modules: [
+      {
+        specifier: "file:///a.ts",
+        dependencies: [
+          { code: { specifier: "npm:pg@^8" } },
+          { code: { specifier: "file:///b.ts" } },
+          {}, // a type-only import (`import type`, `@ts-types`): not in the bundle
+        ],
+      },
+      { specifier: "file:///b.ts", dependencies: [] },
+      { specifier: "file:///types.ts", dependencies: [] },
+      { specifier: "npm:/pg@8.0.0", kind: "npm", npmPackage: "pg@8.0.0" },
+    ],
+    npmPackages: {
+      "pg@8.0.0": { name: "pg", version: "8.0.0", dependencies: ["pg-types@1.0.0"] },
+      "pg-types@1.0.0": { name: "pg-types", version: "1.0.0", dependencies: [] },
+      "@types/pg@8.0.0": { name: "@types/pg", version: "8.0.0", dependencies: [] },
+    },
+  });
+  assert.deepEqual(graph, {
+    local: ["file:///a.ts", "file:///b.ts"],
+    npm: ["pg-types@1.0.0", "pg@8.0.0"],
+  });
+});
