@@ -7,20 +7,19 @@
  * written against the HTTP API: the SDKs (openai, @langchain/openai with js-tiktoken) would add
  * about 50 MB to the worker's deployed bundle.
  */
-import {
-  BaseChatModel,
-  type BaseChatModelParams,
-} from "@langchain/core/language_models/chat_models";
+import type { BaseChatModelParams } from "@langchain/core/language_models/chat_models";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
+import type { Runnable } from "@langchain/core/runnables";
 import {
   AIMessage,
-  type BaseMessage,
+  BaseChatModel,
   coerceMessageLikeToMessage,
   HumanMessage,
-} from "@langchain/core/messages";
-import { OutputParserException } from "@langchain/core/output_parsers";
-import type { ChatResult } from "@langchain/core/outputs";
-import { type Runnable, RunnableLambda } from "@langchain/core/runnables";
+  OutputParserException,
+  RunnableLambda,
+} from "../langchain/runtime.ts";
 import { z } from "zod";
 import { createOpenAIClient, type OpenAIClient } from "../openai/client.ts";
 import type { OpenAISettings } from "../openai/settings.ts";

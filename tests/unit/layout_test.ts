@@ -134,3 +134,27 @@ Deno.test("the size measurement follows code imports only, and every npm depende
     npm: ["pg-types@1.0.0", "pg@8.0.0"],
   });
 });
+
+Deno.test("the vendored LangGraph build matches its entry and the pinned versions", async () => {
+  const { vendorHash, vendoredHash } = await import("../../stack/vendor_langchain.ts");
+  assert.equal(
+    await vendoredHash(),
+    await vendorHash(),
+    "functions-shared/langchain/runtime.generated.js is stale: run `deno task vendor-langchain`",
+  );
+});
+
+Deno.test("deployed code takes LangChain values only from the vendored build", () => {
+  const valueImport = /^import\s+(?!type\b)[^;]*from\s+"@langchain\//m;
+  for (const dir of ["supabase/functions", "functions-shared"]) {
+    for (const file of sourceFiles(dir)) {
+      if (file.endsWith("langchain/runtime_entry.ts")) continue;
+      const text = Deno.readTextFileSync(`${root}${file}`);
+      assert(
+        !valueImport.test(text),
+        `${file} imports a value from @langchain/*: import it from functions-shared/langchain/` +
+          "runtime.ts (add it to runtime_entry.ts and run `deno task vendor-langchain`)",
+      );
+    }
+  }
+});
