@@ -97,8 +97,7 @@ export class OpenAICompatibleChatModel extends BaseChatModel {
    * The model's answer as JSON matching `outputSchema` (a zod schema or a JSON schema), named
    * `config.name`; the caller validates it.
    */
-  // deno-lint-ignore no-explicit-any
-  override withStructuredOutput(outputSchema: any, config?: { name?: string }): Runnable<
+  override withStructuredOutput(outputSchema: unknown, config?: { name?: string }): Runnable<
     BaseLanguageModelInput,
     // deno-lint-ignore no-explicit-any
     any
