@@ -26,6 +26,13 @@ const envSchema = z.object({
   SUPABASE_JWKS: jsonOf(jwksSchema).optional(),
   /** The project's secret keys (sb_secret_…) as a JSON object of name → key. */
   SUPABASE_SECRET_KEYS: jsonOf(z.record(z.string(), z.string())).optional(),
+  /** The project's publishable keys (sb_publishable_…) as a JSON object of name → key. */
+  SUPABASE_PUBLISHABLE_KEYS: jsonOf(z.record(z.string(), z.string())).optional(),
+  /**
+   * Issuers of user tokens, comma-separated, when Auth is not at `{SUPABASE_URL}/auth/v1`
+   * (a custom domain).
+   */
+  VIBE_AUTH_ISSUERS: z.string().min(1).optional(),
   /** HS256 JWT secret: set by the local stack; on hosted only for legacy-secret projects. */
   VIBE_JWT_SECRET: z.string().min(32).optional(),
 });
@@ -38,6 +45,10 @@ export interface FunctionConfig {
   jwks: Jwk[] | undefined;
   /** Keys that identify the service role without a JWT (sb_secret_… keys). */
   secretKeys: string[];
+  /** Keys that identify anon without a JWT (sb_publishable_… keys). */
+  publishableKeys: string[];
+  /** Where users' tokens may come from (`iss`): the project's Auth. */
+  userIssuers: string[];
   /** The legacy service-role JWT (SUPABASE_SERVICE_ROLE_KEY), when the environment has one. */
   serviceRoleKey?: string;
 }
@@ -63,7 +74,11 @@ export function readFunctionConfig(env: Record<string, string | undefined>): Fun
     dbUrl: e.SUPABASE_DB_URL,
     jwtSecret: e.VIBE_JWT_SECRET,
     jwks: e.SUPABASE_JWKS?.keys as Jwk[] | undefined,
-    secretKeys: Object.values(e.SUPABASE_SECRET_KEYS ?? {}),
+    secretKeys: Object.values(e.SUPABASE_SECRET_KEYS ?? {}).filter((k) => k.length > 0),
+    publishableKeys: Object.values(e.SUPABASE_PUBLISHABLE_KEYS ?? {}).filter((k) => k.length > 0),
+    userIssuers: e.VIBE_AUTH_ISSUERS
+      ? e.VIBE_AUTH_ISSUERS.split(",").map((i) => i.trim()).filter(Boolean)
+      : [`${e.SUPABASE_URL.replace(/\/$/, "")}/auth/v1`],
     ...(e.SUPABASE_SERVICE_ROLE_KEY ? { serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY } : {}),
   };
 }

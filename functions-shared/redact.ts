@@ -228,6 +228,7 @@ export function redact(value: unknown, options: RedactOptions = {}): unknown {
 
 const SECRET_VARIABLES = [
   "SUPABASE_SERVICE_ROLE_KEY",
+  "VIBE_ACCESS_TOKEN",
   "SUPABASE_ACCESS_TOKEN",
   "OPENAI_API_KEY",
   "VIBE_JWT_SECRET",

@@ -6,7 +6,8 @@
  *   status [--json]     URLs and keys (API_URL, DB_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET)
  *   reset               recreate the databases from the migrations
  *   migrate             apply new migrations
- *   token [--email E]   create the auth.users row and print a signed-in user's JWT
+ *   token [--email E] [--signing-key]   create the auth.users row and print a signed-in
+ *                       user's JWT (HS256 with the JWT secret, or ES256 with the signing key)
  *   doctor [--json]     each prerequisite and its state; installs nothing
  */
 import { doctor, formatDoctor } from "./install.ts";
@@ -20,7 +21,9 @@ const USAGE = `Usage: deno task stack <up|down|status|reset|migrate|token|doctor
   status [--json]     print URLs and keys
   reset               recreate the databases from supabase/migrations
   migrate             apply migrations not yet applied
-  token [--email E]   print a JWT for a signed-in user (created if needed)
+  token [--email E] [--signing-key]
+                      print a JWT for a signed-in user (created if needed); --signing-key signs
+                      it with the ES256 JWT signing key instead of the legacy secret
   doctor [--json]     list each prerequisite and its state (exit 1 when one is missing)`;
 
 function printStatus(s: StackStatus, json: boolean) {
@@ -69,7 +72,9 @@ async function main(args: string[]): Promise<number> {
       await migrate(log);
       return 0;
     case "token": {
-      const user = await signIn(flag(rest, "--email") ?? "demo@example.com");
+      const user = await signIn(flag(rest, "--email") ?? "demo@example.com", {
+        signing: rest.includes("--signing-key") ? "jwks" : "legacy",
+      });
       console.log(user.token);
       return 0;
     }

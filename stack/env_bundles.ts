@@ -54,6 +54,21 @@ export async function recordedHash(): Promise<string | null> {
   }
 }
 
+/**
+ * `deno bundle` replaces esbuild's `require` shim (which throws "Dynamic require of … is not
+ * supported") with Node's `createRequire`, so bundled CommonJS packages (pg) can require their
+ * built-ins; minified, it misses the shim when the minifier names it `$`. This does the same
+ * replacement for any name; code without the shim is returned unchanged.
+ */
+export function withNodeRequire(code: string): string {
+  const shim =
+    /var ([\w$]+)=\(\w+=>typeof require<"u"\?require:typeof Proxy<"u"\?new Proxy\(\w+,\{get:\(\w+,\w+\)=>\(typeof require<"u"\?require:\w+\)\[\w+\]\}\):\w+\)\(function\(\w+\)\{if\(typeof require<"u"\)return require\.apply\(this,arguments\);throw Error\('Dynamic require of "'\+\w+\+'" is not supported'\)\}\);/;
+  const m = code.match(shim);
+  if (!m) return code;
+  return 'import{createRequire as __vibe_createRequire}from"node:module";' +
+    code.replace(m[0], () => `var ${m[1]}=__vibe_createRequire(import.meta.url);`);
+}
+
 export async function writeBundles(): Promise<void> {
   const out = await Deno.makeTempDir({ prefix: "vibe-env-bundle-" });
   try {
@@ -61,7 +76,7 @@ export async function writeBundles(): Promise<void> {
     for (const slug of ENV_FUNCTIONS) {
       const file = `${out}/${slug}.js`;
       await deno(["bundle", "--quiet", "--platform=deno", "--minify", "-o", file, entry(slug)]);
-      bundles[slug] = await Deno.readTextFile(file);
+      bundles[slug] = withNodeRequire(await Deno.readTextFile(file));
     }
     const hash = await sourceHash();
     const body = [

@@ -13,6 +13,7 @@ import { ensureInstalled } from "./install.ts";
 import { applyMigrations } from "./migrate.ts";
 import { ensureParentProject } from "./platform/parent_project.ts";
 import { portOpen, waitFor } from "./process.ts";
+import { newApiKeys } from "./api_keys.ts";
 import { ensureSecrets, loadSecrets, roleKeys } from "./secrets.ts";
 import { paths, readSettings } from "./settings.ts";
 
@@ -27,6 +28,9 @@ export interface StackStatus {
   JWT_SECRET: string;
   /** The functions' `VIBE_REPORT_TOKEN_SECRET` (environments' reporting tokens derive from it). */
   REPORT_TOKEN_SECRET: string;
+  /** The new API keys (not JWTs): `sb_publishable_…` (anon) and `sb_secret_…` (service role). */
+  PUBLISHABLE_KEY: string;
+  SECRET_KEY: string;
   DB_RUNNING: boolean;
   API_RUNNING: boolean;
 }
@@ -37,6 +41,7 @@ export async function stackStatus(): Promise<StackStatus> {
   const settings = readSettings();
   const secrets = await loadSecrets();
   const keys = await roleKeys(secrets.jwtSecret);
+  const apiKeys = await newApiKeys(secrets.jwtSecret);
   const api = `http://127.0.0.1:${settings.apiPort}`;
   return {
     API_URL: api,
@@ -47,6 +52,8 @@ export async function stackStatus(): Promise<StackStatus> {
     SERVICE_ROLE_KEY: keys.serviceRoleKey,
     JWT_SECRET: secrets.jwtSecret,
     REPORT_TOKEN_SECRET: secrets.reportTokenSecret,
+    PUBLISHABLE_KEY: apiKeys.publishableKey,
+    SECRET_KEY: apiKeys.secretKey,
     DB_RUNNING: await portOpen(settings.dbPort),
     API_RUNNING: await gatewayRunning(settings.apiPort),
   };

@@ -1,5 +1,6 @@
 /** @module Signed-in users for the local stack: creates the auth.users row and signs a JWT. */
-import { signJwt } from "../functions-shared/auth/jwt.ts";
+import { signJwt, signJwtWithKey } from "../functions-shared/auth/jwt.ts";
+import { loadSigningKey } from "./api_keys.ts";
 import { withAdmin } from "./cluster.ts";
 import { loadSecrets } from "./secrets.ts";
 import { readSettings } from "./settings.ts";
@@ -13,7 +14,13 @@ export interface SignedInUser {
 /** Creates (or finds) the user with this email and returns a JWT like GoTrue's access token. */
 export async function signIn(
   email: string,
-  opts: { database?: string; jwtSecret?: string; ttlSeconds?: number } = {},
+  opts: {
+    database?: string;
+    jwtSecret?: string;
+    ttlSeconds?: number;
+    /** `jwks`: sign with the stack's ES256 signing key (projects on JWT signing keys). */
+    signing?: "legacy" | "jwks";
+  } = {},
 ): Promise<SignedInUser> {
   const settings = readSettings();
   const secret = opts.jwtSecret ?? (await loadSecrets()).jwtSecret;
@@ -28,7 +35,7 @@ export async function signIn(
     return r.rows[0]!.id;
   });
   const now = Math.floor(Date.now() / 1000);
-  const token = await signJwt({
+  const claims = {
     aud: "authenticated",
     iss: `http://127.0.0.1:${settings.apiPort}/auth/v1`,
     sub: id,
@@ -39,6 +46,9 @@ export async function signIn(
     is_anonymous: false,
     iat: now,
     exp: now + (opts.ttlSeconds ?? 3600),
-  }, secret);
+  };
+  const token = opts.signing === "jwks"
+    ? await signJwtWithKey(claims, (await loadSigningKey()).privateJwk)
+    : await signJwt(claims, secret);
   return { id, email, token };
 }

@@ -65,7 +65,7 @@ export function analyticsRoutes(deps: AnalyticsRouteDeps): Hono<AppEnv> {
       throw new HttpError(
         503,
         "Cannot query analytics: the sessions function reaches environments through MCP; set " +
-          "SUPABASE_ACCESS_TOKEN (hosted) or VIBE_MCP_URL",
+          "VIBE_ACCESS_TOKEN (hosted) or VIBE_MCP_URL",
       );
     }
     const started = performance.now();

@@ -1,7 +1,20 @@
 /**
- * @module JSON Web Tokens: HS256 signing and verification (the local stack and legacy hosted
- * projects) and asymmetric verification against a JWKS (hosted projects with signing keys).
+ * @module JSON Web Tokens through `jose`: HS256 (the local stack and projects on the legacy JWT
+ * secret) and ES256/RS256 against a JWKS (projects with JWT signing keys). Every verification
+ * requires `exp` (unless told otherwise), honours `nbf`, and checks `aud`/`iss` when asked;
+ * every failure is an {@link InvalidTokenError} whose message says what is wrong.
  */
+import {
+  createLocalJWKSet,
+  decodeJwt as decodePayload,
+  decodeProtectedHeader,
+  errors,
+  importJWK,
+  type JWK,
+  jwtVerify,
+  type JWTVerifyOptions,
+  SignJWT,
+} from "jose";
 
 /** Claims this product reads from a Supabase JWT. */
 export interface JwtClaims {
@@ -9,15 +22,23 @@ export interface JwtClaims {
   sub?: string;
   email?: string;
   exp?: number;
+  nbf?: number;
   iat?: number;
   iss?: string;
   aud?: string | string[];
+  is_anonymous?: boolean;
   [claim: string]: unknown;
 }
 
-/** Thrown when a token is missing, malformed, expired or wrongly signed. */
+/** Thrown when a token is missing, malformed, expired, not yet valid or wrongly signed. */
 export class InvalidTokenError extends Error {
   override name = "InvalidTokenError";
+}
+
+/** A JSON Web Key as served by `{SUPABASE_URL}/auth/v1/.well-known/jwks.json`. */
+export interface Jwk extends JsonWebKey {
+  kid?: string;
+  alg?: string;
 }
 
 const encoder = new TextEncoder();
@@ -37,123 +58,167 @@ export function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    [usage],
-  );
-}
-
-/** Signs claims as an HS256 JWT. */
+/** Signs claims as an HS256 JWT (the same claims and secret always give the same token). */
 export async function signJwt(claims: JwtClaims, secret: string): Promise<string> {
-  const header = base64UrlEncode(encoder.encode(JSON.stringify({ alg: "HS256", typ: "JWT" })));
-  const body = base64UrlEncode(encoder.encode(JSON.stringify(claims)));
-  const input = `${header}.${body}`;
-  const sig = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(secret, "sign"),
-    encoder.encode(input),
-  );
-  return `${input}.${base64UrlEncode(new Uint8Array(sig))}`;
+  return await new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .sign(encoder.encode(secret));
 }
 
-interface DecodedJwt {
+/** Signs claims with an asymmetric private key (ES256 or RS256, as its `alg` says). */
+export async function signJwtWithKey(claims: JwtClaims, privateKey: Jwk): Promise<string> {
+  const alg = privateKey.alg ?? "ES256";
+  const key = await importJWK(privateKey as JWK, alg);
+  return await new SignJWT(claims)
+    .setProtectedHeader({ alg, typ: "JWT", ...(privateKey.kid ? { kid: privateKey.kid } : {}) })
+    .sign(key);
+}
+
+/** A token's header and claims, read without verifying anything. */
+export interface DecodedJwt {
   header: { alg?: string; kid?: string; typ?: string };
   claims: JwtClaims;
-  signingInput: Uint8Array<ArrayBuffer>;
-  signature: Uint8Array<ArrayBuffer>;
 }
 
 /** Splits and parses a JWT without verifying it. */
 export function decodeJwt(token: string): DecodedJwt {
-  const parts = token.split(".");
-  if (parts.length !== 3) throw new InvalidTokenError("Token is not a JWT (expected 3 parts)");
-  const [h, p, s] = parts as [string, string, string];
+  if (token.split(".").length !== 3) {
+    throw new InvalidTokenError("Token is not a JWT (expected 3 parts)");
+  }
   try {
     return {
-      header: JSON.parse(new TextDecoder().decode(base64UrlDecode(h))),
-      claims: JSON.parse(new TextDecoder().decode(base64UrlDecode(p))),
-      signingInput: encoder.encode(`${h}.${p}`),
-      signature: base64UrlDecode(s),
+      header: decodeProtectedHeader(token) as DecodedJwt["header"],
+      claims: decodePayload(token) as JwtClaims,
     };
-  } catch (e) {
-    if (e instanceof InvalidTokenError) throw e;
-    throw new InvalidTokenError("Token header or payload is not JSON");
+  } catch {
+    throw new InvalidTokenError("Token header or payload is not base64url JSON");
   }
 }
 
-function checkTimes(claims: JwtClaims, nowSeconds: number): void {
-  if (typeof claims.exp === "number" && claims.exp <= nowSeconds) {
-    throw new InvalidTokenError("Token has expired");
+/** What {@link verifyJwt} checks besides the signature. */
+export interface ClaimChecks {
+  /** Require an `exp` claim (default true: a token that never expires is refused). */
+  requireExp?: boolean;
+  /** Accepted `aud` values; the token must name one of them. */
+  audience?: string | readonly string[];
+  /** Accepted `iss` values. */
+  issuer?: string | readonly string[];
+  /** The clock, in seconds since the epoch (default: now). */
+  nowSeconds?: number;
+  /** Tolerated clock skew for `exp`/`nbf`, in seconds (default 0). */
+  clockToleranceSeconds?: number;
+}
+
+/** The keys a project verifies its tokens with; either or both. */
+export interface VerificationKeys {
+  /** The legacy HS256 JWT secret. */
+  jwtSecret?: string | undefined;
+  /** The project's JWKS (JWT signing keys: ES256/RS256). Symmetric entries are ignored. */
+  jwks?: readonly Jwk[] | undefined;
+}
+
+const ASYMMETRIC = ["ES256", "RS256"];
+
+function joseOptions(checks: ClaimChecks, algorithms: string[]): JWTVerifyOptions {
+  return {
+    algorithms,
+    requiredClaims: checks.requireExp === false ? [] : ["exp"],
+    ...(checks.audience === undefined ? {} : { audience: [checks.audience].flat() as string[] }),
+    ...(checks.issuer === undefined ? {} : { issuer: [checks.issuer].flat() as string[] }),
+    ...(checks.nowSeconds === undefined ? {} : { currentDate: new Date(checks.nowSeconds * 1000) }),
+    ...(checks.clockToleranceSeconds ? { clockTolerance: checks.clockToleranceSeconds } : {}),
+  };
+}
+
+/** Turns jose's errors into an {@link InvalidTokenError} that says what is wrong. */
+function rejection(e: unknown, alg: string | undefined): InvalidTokenError {
+  if (e instanceof InvalidTokenError) return e;
+  if (e instanceof errors.JWTExpired) return new InvalidTokenError("Token has expired");
+  if (e instanceof errors.JWTClaimValidationFailed) {
+    switch (e.claim) {
+      case "nbf":
+        return new InvalidTokenError("Token is not valid yet (nbf is in the future)");
+      case "exp":
+        return new InvalidTokenError('Token has no "exp" claim: tokens must expire');
+      case "aud":
+        return new InvalidTokenError("Token audience (aud) is not accepted here");
+      case "iss":
+        return new InvalidTokenError("Token issuer (iss) is not this project's Auth");
+      default:
+        return new InvalidTokenError(`Token claim "${e.claim}" is invalid: ${e.reason}`);
+    }
+  }
+  if (e instanceof errors.JWSSignatureVerificationFailed) {
+    return new InvalidTokenError("Token signature is invalid");
+  }
+  if (e instanceof errors.JOSEAlgNotAllowed) {
+    return new InvalidTokenError(`Token algorithm ${alg} is not accepted here`);
+  }
+  if (e instanceof errors.JWKSNoMatchingKey) {
+    return new InvalidTokenError("Token key id is not in the project's JWKS");
+  }
+  if (e instanceof errors.JOSEError || e instanceof TypeError) {
+    // Malformed tokens, or a key that does not fit the token's algorithm.
+    return new InvalidTokenError(`Token cannot be verified: ${e.message}`);
+  }
+  return new InvalidTokenError("Token cannot be verified");
+}
+
+/**
+ * Verifies a token with whichever of the project's keys fits its algorithm (HS256: the JWT
+ * secret; ES256/RS256: the JWKS) and returns its claims. This is the one verification entry
+ * point: everything else here is a shorthand for it.
+ */
+export async function verifyJwt(
+  token: string,
+  keys: VerificationKeys,
+  checks: ClaimChecks = {},
+): Promise<JwtClaims> {
+  const alg = decodeJwt(token).header.alg;
+  try {
+    if (alg === "HS256") {
+      if (!keys.jwtSecret) throw new InvalidTokenError("HS256 tokens are not accepted here");
+      const { payload } = await jwtVerify(
+        token,
+        encoder.encode(keys.jwtSecret),
+        joseOptions(checks, ["HS256"]),
+      );
+      return payload as JwtClaims;
+    }
+    if (!alg || !ASYMMETRIC.includes(alg)) {
+      throw new InvalidTokenError(`Token algorithm ${alg} is not supported`);
+    }
+    const usable = (keys.jwks ?? []).filter((k) => k.kty !== "oct");
+    if (usable.length === 0) throw new InvalidTokenError(`No key to verify ${alg} tokens`);
+    const jwks = createLocalJWKSet({ keys: usable as JWK[] });
+    const { payload } = await jwtVerify(token, jwks, joseOptions(checks, ASYMMETRIC));
+    return payload as JwtClaims;
+  } catch (e) {
+    throw rejection(e, alg);
   }
 }
 
 /** Verifies an HS256 token and returns its claims; throws InvalidTokenError otherwise. */
-export async function verifyHs256(
+export function verifyHs256(
   token: string,
   secret: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds?: number,
+  checks: Omit<ClaimChecks, "nowSeconds"> = {},
 ): Promise<JwtClaims> {
-  const jwt = decodeJwt(token);
-  if (jwt.header.alg !== "HS256") {
-    throw new InvalidTokenError(`Token algorithm ${jwt.header.alg} is not HS256`);
-  }
-  const ok = await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(secret, "verify"),
-    jwt.signature,
-    jwt.signingInput,
-  );
-  if (!ok) throw new InvalidTokenError("Token signature is invalid");
-  checkTimes(jwt.claims, nowSeconds);
-  return jwt.claims;
+  return verifyJwt(token, { jwtSecret: secret }, {
+    ...checks,
+    ...(nowSeconds === undefined ? {} : { nowSeconds }),
+  });
 }
-
-/** A JSON Web Key as served by `{SUPABASE_URL}/auth/v1/.well-known/jwks.json`. */
-export interface Jwk extends JsonWebKey {
-  kid?: string;
-  alg?: string;
-}
-
-const ALGORITHMS: Record<
-  string,
-  { import: RsaHashedImportParams | EcKeyImportParams; verify: AlgorithmIdentifier | EcdsaParams }
-> = {
-  RS256: {
-    import: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-    verify: { name: "RSASSA-PKCS1-v1_5" },
-  },
-  ES256: {
-    import: { name: "ECDSA", namedCurve: "P-256" },
-    verify: { name: "ECDSA", hash: "SHA-256" },
-  },
-};
 
 /** Verifies an RS256/ES256 token against the keys of a JWKS. */
-export async function verifyWithJwks(
+export function verifyWithJwks(
   token: string,
-  keys: Jwk[],
-  nowSeconds = Math.floor(Date.now() / 1000),
+  keys: readonly Jwk[],
+  nowSeconds?: number,
+  checks: Omit<ClaimChecks, "nowSeconds"> = {},
 ): Promise<JwtClaims> {
-  const jwt = decodeJwt(token);
-  const alg = jwt.header.alg ?? "";
-  const spec = ALGORITHMS[alg];
-  if (!spec) throw new InvalidTokenError(`Token algorithm ${alg} is not supported`);
-  const jwk = keys.find((k) => k.kid === jwt.header.kid) ??
-    (keys.length === 1 ? keys[0] : undefined);
-  if (!jwk) throw new InvalidTokenError("Token key id is not in the project's JWKS");
-  let ok: boolean;
-  try {
-    const key = await crypto.subtle.importKey("jwk", jwk, spec.import, false, ["verify"]);
-    ok = await crypto.subtle.verify(spec.verify, key, jwt.signature, jwt.signingInput);
-  } catch {
-    // The key does not fit the token's algorithm (or is malformed): not a valid token.
-    throw new InvalidTokenError(`Token key does not match its ${alg} algorithm`);
-  }
-  if (!ok) throw new InvalidTokenError("Token signature is invalid");
-  checkTimes(jwt.claims, nowSeconds);
-  return jwt.claims;
+  return verifyJwt(token, { jwks: keys }, {
+    ...checks,
+    ...(nowSeconds === undefined ? {} : { nowSeconds }),
+  });
 }

@@ -18,8 +18,8 @@ export interface CleanupConfig extends CleanupSettings {
 const envSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   VIBE_MCP_URL: z.url().optional(),
-  SUPABASE_ACCESS_TOKEN: z.string().min(1).optional(),
-  SUPABASE_API_URL: z.url().optional(),
+  VIBE_ACCESS_TOKEN: z.string().min(1).optional(),
+  VIBE_API_URL: z.url().optional(),
   VIBE_PARENT_PROJECT_REF: z.string().regex(/^[a-z0-9_-]+$/).default("main"),
   /** Hours a failed or canceled build's environment is kept (for debugging) before deletion. */
   VIBE_ENVIRONMENT_TTL_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),

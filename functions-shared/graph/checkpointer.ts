@@ -3,7 +3,7 @@
  * commits (or rolls back) together with the step's events, session update and queue moves.
  * The saver wraps its writes in BEGIN/COMMIT; inside our transaction those become a savepoint.
  */
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { PostgresSaver } from "../langchain/runtime.ts";
 import type pg from "../db/pg.ts";
 
 const SAVEPOINT = "langgraph_checkpoint";

@@ -2,7 +2,7 @@
  * @module The build graph: eight nodes in order, each followed by finalize when a step failed
  * for good. Compiled to stop after every node, so one worker invocation runs one node.
  */
-import { END, START, StateGraph } from "@langchain/langgraph";
+import { END, START, StateGraph } from "../langchain/runtime.ts";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { applyMigrations } from "./nodes/apply_migrations.ts";
 import { configureAnalytics } from "./nodes/configure_analytics.ts";

@@ -1,5 +1,5 @@
 /** @module The build graph's state: what each step knows and hands to the next. */
-import { Annotation } from "@langchain/langgraph";
+import { Annotation } from "../langchain/runtime.ts";
 import type { Model } from "../drift/model.ts";
 import type { Environment } from "../mcp/provisioner.ts";
 import type { Plan } from "../plan/schema.ts";

@@ -5,7 +5,12 @@ import type { AuthDeps } from "./function_app.ts";
 
 export function authDeps(config: FunctionConfig): AuthDeps {
   return {
-    verifier: createTokenVerifier({ jwtSecret: config.jwtSecret, jwks: config.jwks }),
+    verifier: createTokenVerifier({
+      jwtSecret: config.jwtSecret,
+      jwks: config.jwks,
+      userIssuers: config.userIssuers,
+    }),
     secretKeys: config.secretKeys,
+    publishableKeys: config.publishableKeys,
   };
 }

@@ -1,11 +1,12 @@
 /**
  * @module The shape every control-plane function app shares: a Hono app under
- * `basePath("/<function>")`, the caller's identity on the context, `GET /health`, and the
- * single error handler. Identity is verified here, on every route, whatever the gateway's
+ * `basePath("/<function>")`, CORS (preflights answered first), the caller's identity on the
+ * context, `GET /health`, and the single error handler. Identity is verified here, on every route, whatever the gateway's
  * `verify_jwt` says; only paths declared public authenticate their callers themselves.
  */
 import { Hono } from "hono";
 import { identify, type Identity, type TokenVerifier } from "../auth/identity.ts";
+import { cors } from "./cors.ts";
 import { HttpError, renderError } from "./errors.ts";
 
 export type AppEnv = { Variables: { identity: Identity } };
@@ -13,7 +14,10 @@ export type AppEnv = { Variables: { identity: Identity } };
 /** What {@link createFunctionApp} needs to identify callers. */
 export interface AuthDeps {
   verifier: TokenVerifier;
+  /** The project's secret keys (`sb_secret_…`): the service role. */
   secretKeys: readonly string[];
+  /** The project's publishable keys (`sb_publishable_…`): anon. */
+  publishableKeys?: readonly string[];
 }
 
 /** Options for {@link createFunctionApp}. */
@@ -43,9 +47,13 @@ export function createFunctionApp(
   app.onError(renderError);
   app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
   const publicPaths = new Set((opts.publicPaths ?? []).map((p) => `/${name}${p}`));
+  app.use("*", cors());
   app.use("*", async (c, next) => {
     if (publicPaths.has(c.req.path)) return await next();
-    c.set("identity", await identify(c.req.raw, auth.verifier, auth.secretKeys));
+    c.set(
+      "identity",
+      await identify(c.req.raw, auth.verifier, auth.secretKeys, auth.publishableKeys),
+    );
     await next();
   });
   app.get("/health", async (c) => {

@@ -30,7 +30,7 @@ import {
 
 /** Options for {@link createHostedPlatform}. */
 export interface HostedPlatformOptions {
-  /** A personal access token (`sbp_…`); `SUPABASE_ACCESS_TOKEN`. */
+  /** A personal access token (`sbp_…`); `VIBE_ACCESS_TOKEN`. */
   accessToken: string;
   /** The Management API's URL; default `https://api.supabase.com`. */
   apiUrl?: string;
@@ -63,7 +63,7 @@ export function isPartnerOnlyRefusal(
 
 function describe(res: ManagementApiResponse): string {
   if (res.status === 401 && !res.message) {
-    return "unauthorized: set SUPABASE_ACCESS_TOKEN to a valid personal access token";
+    return "unauthorized: set VIBE_ACCESS_TOKEN to a valid personal access token";
   }
   return `${res.message ?? "the Management API answered without a message"} (HTTP ${res.status})`;
 }
@@ -84,7 +84,7 @@ async function sendOrNoAnswer(
   } catch (e) {
     throw new NoAnswerError(
       `Cannot reach the Management API (${method} ${path}): ${(e as Error).message}; ` +
-        "check the network and SUPABASE_API_URL",
+        "check the network and VIBE_API_URL",
       { cause: e },
     );
   }

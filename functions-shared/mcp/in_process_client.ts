@@ -1,11 +1,11 @@
 /**
  * @module The official Supabase MCP server in this process, reached over an in-memory
- * transport by the `@modelcontextprotocol/sdk` client. The platform is passed in: the hosted
+ * transport by the `@modelcontextprotocol/client` v2 client (the one the remote client uses:
+ * a single MCP SDK in the deployed bundle). The platform is passed in: the hosted
  * Management API platform (`@supabase/mcp-server-supabase/platform/api`) on Supabase, the
  * local platform in tests and local tooling.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import { createSupabaseMcpServer, type FeatureGroup } from "@supabase/mcp-server-supabase";
 import type { SupabasePlatform } from "@supabase/mcp-server-supabase/platform";
 import { recordedToolClient, type RecordingOptions } from "./recorded_client.ts";
@@ -61,9 +61,7 @@ export async function connectInProcess(opts: InProcessOptions): Promise<McpToolC
   const timeout = opts.timeoutMs ?? 120_000;
   return recordedToolClient(
     async (tool, args) =>
-      await client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout,
-      }) as RawToolResult,
+      await client.callTool({ name: tool, arguments: args }, { timeout }) as RawToolResult,
     async () => {
       await client.close();
       await server.close();

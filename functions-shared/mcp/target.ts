@@ -1,7 +1,8 @@
 /**
  * @module Where a control-plane function reaches the Supabase MCP server, from its environment:
  * a remote server (`VIBE_MCP_URL`, the local stack's `/mcp`, with the service key as bearer) or
- * the server in-process with the Management API platform (`SUPABASE_ACCESS_TOKEN`, hosted).
+ * the server in-process with the Management API platform (`VIBE_ACCESS_TOKEN`, hosted; function
+ * secrets cannot start with `SUPABASE_`, so it is not `SUPABASE_ACCESS_TOKEN`).
  */
 import type { McpConnectOptions } from "./connect.ts";
 import { createHostedPlatform } from "./hosted_platform.ts";
@@ -14,8 +15,10 @@ export type McpTarget =
 export interface McpTargetEnv {
   VIBE_MCP_URL?: string | undefined;
   SUPABASE_SERVICE_ROLE_KEY?: string | undefined;
-  SUPABASE_ACCESS_TOKEN?: string | undefined;
-  SUPABASE_API_URL?: string | undefined;
+  /** A personal access token (`sbp_…`) for the Management API. */
+  VIBE_ACCESS_TOKEN?: string | undefined;
+  /** The Management API's URL (default https://api.supabase.com). */
+  VIBE_API_URL?: string | undefined;
 }
 
 /** The configured target; `who` names the function in the error that says what to set. */
@@ -28,16 +31,16 @@ export function mcpTargetFrom(env: McpTargetEnv, who: string): McpTarget {
     }
     return { kind: "remote", url: env.VIBE_MCP_URL, bearer: env.SUPABASE_SERVICE_ROLE_KEY };
   }
-  if (env.SUPABASE_ACCESS_TOKEN) {
+  if (env.VIBE_ACCESS_TOKEN) {
     return {
       kind: "hosted",
-      accessToken: env.SUPABASE_ACCESS_TOKEN,
-      ...(env.SUPABASE_API_URL ? { apiUrl: env.SUPABASE_API_URL } : {}),
+      accessToken: env.VIBE_ACCESS_TOKEN,
+      ...(env.VIBE_API_URL ? { apiUrl: env.VIBE_API_URL } : {}),
     };
   }
   throw new Error(
-    `Cannot start ${who}: reaching environments needs SUPABASE_ACCESS_TOKEN (a personal access ` +
-      "token: `supabase secrets set SUPABASE_ACCESS_TOKEN=sbp_…`) or VIBE_MCP_URL (an MCP server).",
+    `Cannot start ${who}: reaching environments needs VIBE_ACCESS_TOKEN (a personal access ` +
+      "token: `supabase secrets set VIBE_ACCESS_TOKEN=sbp_…`) or VIBE_MCP_URL (an MCP server).",
   );
 }
 

@@ -29,13 +29,3 @@ export function openAISettingsFrom(
 export function isOpenAIConfigured(settings: OpenAISettings): boolean {
   return settings.apiKey !== undefined || settings.baseUrl !== undefined;
 }
-
-/** The client fields @langchain/openai classes take: a key (a placeholder for keyless local servers) and the base URL. */
-export function openAIClientFields(
-  settings: OpenAISettings,
-): { apiKey: string; configuration: { baseURL?: string } } {
-  return {
-    apiKey: settings.apiKey ?? "not-needed",
-    configuration: settings.baseUrl === undefined ? {} : { baseURL: settings.baseUrl },
-  };
-}

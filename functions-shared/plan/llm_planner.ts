@@ -4,7 +4,8 @@
  */
 
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "../langchain/runtime.ts";
 import { vibeSentences } from "../text/sentences.ts";
 import { baselinePlan } from "./baseline.ts";
 import { COLUMN_TYPES } from "./column_types.ts";

@@ -28,6 +28,7 @@ import {
   listEvents,
   listOpenDriftAlerts,
   sessionVisible,
+  UnknownUserError,
 } from "./store.ts";
 
 export interface SessionsDeps {
@@ -48,10 +49,20 @@ function sessionId(raw: string): string {
   return raw.toLowerCase();
 }
 
-/** Anonymous callers may reach only /health. */
+/**
+ * Anonymous callers may reach only /health. Users of Supabase Auth's anonymous sign-ins carry
+ * the `authenticated` role too, but `is_anonymous: true`: they may not build (each build costs a
+ * branch or a project), so they are refused on every route.
+ */
 function requireSignedIn(identity: Identity): void {
   if (identity.role === "anon") {
     throw new HttpError(401, "Sign in first: send a user's access token as Bearer <JWT>");
+  }
+  if (identity.role === "authenticated" && identity.claims.is_anonymous === true) {
+    throw new HttpError(
+      403,
+      "Anonymous sign-ins cannot use the sessions API: sign in with an account (email, OAuth, …)",
+    );
   }
 }
 
@@ -97,7 +108,15 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
         { userId: identity.userId, email: identity.claims.email },
         parsed.data.options.environmentMode,
       );
-      const result = await createSession(deps.pool, identity.userId, parsed.data, key, limits);
+      let result;
+      try {
+        result = await createSession(deps.pool, identity.userId, parsed.data, key, limits);
+      } catch (e) {
+        if (e instanceof UnknownUserError) {
+          throw new HttpError(401, "Your user no longer exists: sign in again with an account");
+        }
+        throw e;
+      }
       if (result.kind === "over_quota") throw quotaExceeded(result);
       if (result.kind === "key_reused") {
         throw new HttpError(

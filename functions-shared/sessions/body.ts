@@ -15,6 +15,8 @@ export type SessionOptions = z.infer<typeof SessionOptionsSchema>;
 export const CreateSessionSchema = z.strictObject({
   vibeText: z.string()
     .refine((s) => s.trim().length > 0, "vibeText must not be empty")
+    // Postgres text cannot hold U+0000: refused here rather than failing at the insert.
+    .refine((s) => !s.includes("\u0000"), "vibeText must not contain NUL (\\u0000) characters")
     .refine(
       (s) => s.length <= MAX_VIBE_CHARS,
       `vibeText must be at most ${MAX_VIBE_CHARS} characters`,

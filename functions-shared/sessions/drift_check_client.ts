@@ -3,6 +3,7 @@
  * `POST ${SUPABASE_URL}/functions/v1/drift_check` with `{ sessionId }` and the service key,
  * answering with drift_check's own status and body.
  */
+import { serviceKeyHeaders, serviceKeyOf } from "../auth/service_key.ts";
 import type { FunctionConfig } from "../config.ts";
 
 /** Runs an on-demand drift check of one session. */
@@ -23,7 +24,7 @@ export function driftCheckClientConfig(
 ): DriftCheckClientConfig {
   return {
     url: `${config.supabaseUrl.replace(/\/$/, "")}/functions/v1/drift_check`,
-    serviceKey: config.serviceRoleKey ?? config.secretKeys.find((k) => k.length > 0) ?? null,
+    serviceKey: serviceKeyOf(config),
   };
 }
 
@@ -42,17 +43,15 @@ export function httpDriftCheckClient(
     async check(sessionId) {
       if (!config.serviceKey) {
         throw new DriftCheckUnavailableError(
-          "Cannot run a drift check: set SUPABASE_SERVICE_ROLE_KEY for the sessions function",
+          "Cannot run a drift check: the sessions function has neither a secret key " +
+            "(SUPABASE_SECRET_KEYS) nor the service_role key (SUPABASE_SERVICE_ROLE_KEY)",
         );
       }
       let res: Response;
       try {
         res = await doFetch(config.url, {
           method: "POST",
-          headers: {
-            authorization: `Bearer ${config.serviceKey}`,
-            "content-type": "application/json",
-          },
+          headers: { ...serviceKeyHeaders(config.serviceKey), "content-type": "application/json" },
           body: JSON.stringify({ sessionId }),
           signal: AbortSignal.timeout(opts.timeoutMs ?? 140_000),
         });

@@ -65,6 +65,20 @@ function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
 /** The first graph node: every build starts by ingesting the vibe. */
 export const FIRST_NODE = "ingest_vibe";
 
+/**
+ * Thrown when a verified token names a user that no longer exists (deleted after the token was
+ * issued): the session row's foreign key to auth.users refuses it.
+ */
+export class UnknownUserError extends Error {
+  override name = "UnknownUserError";
+}
+
+/** Postgres' foreign_key_violation on the session's owner. */
+function isUnknownOwner(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err?.code === "23503" && err.constraint === "build_sessions_owner_id_fkey";
+}
+
 export type CreateResult =
   | { kind: "created"; id: string }
   | { kind: "replayed"; id: string }
@@ -113,10 +127,13 @@ export function createSession(
       const refusal = quotaRefusal(limits, owner);
       if (refusal) return { kind: "over_quota", ...refusal };
     }
-    const inserted = await firstRow<{ id: string }>(
-      db,
-      insertSession(ownerId, body, idempotencyKey),
-    );
+    let inserted: { id: string } | undefined;
+    try {
+      inserted = await firstRow<{ id: string }>(db, insertSession(ownerId, body, idempotencyKey));
+    } catch (e) {
+      if (isUnknownOwner(e)) throw new UnknownUserError("The token's user no longer exists");
+      throw e;
+    }
     if (inserted) {
       await rows(db, sendStep({ sessionId: inserted.id, node: FIRST_NODE }));
       await rows(db, kickWorker(inserted.id));

@@ -38,8 +38,8 @@ const envSchema = z.object({
   SUPABASE_URL: z.url(),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "is required (hosted Supabase sets it)"),
   VIBE_MCP_URL: z.url().optional(),
-  SUPABASE_ACCESS_TOKEN: z.string().min(1).optional(),
-  SUPABASE_API_URL: z.url().optional(),
+  VIBE_ACCESS_TOKEN: z.string().min(1).optional(),
+  VIBE_API_URL: z.url().optional(),
   VIBE_PARENT_PROJECT_REF: z.string().regex(/^[a-z0-9_-]+$/).optional(),
   VIBE_ORGANIZATION_ID: z.string().min(1).optional(),
 });

@@ -3,6 +3,7 @@
  * `/env/<ref>/functions/v1/<slug>` for functions deployed into environments, `/mcp` for the
  * Supabase MCP server, admin endpoints for tests (`/_stack/...`), and health.
  */
+import type { Jwk } from "../../functions-shared/auth/jwt.ts";
 import type { EnvironmentFunctionHost } from "./environment_functions.ts";
 import { hasServiceKey, rejectWithoutJwt } from "./function_auth.ts";
 import type { FunctionSpec, FunctionSupervisor } from "./supervisor.ts";
@@ -19,6 +20,8 @@ export interface ControlPlaneFunctions {
 
 export interface GatewayDeps {
   jwtSecret: string;
+  /** The control plane's JWT signing keys (public JWKS), for tokens signed with them. */
+  jwks?: Jwk[];
   serviceRoleKey: string;
   supervisor: FunctionSupervisor;
   functions: ControlPlaneFunctions;
@@ -79,7 +82,7 @@ async function environmentFunction(
     return { res, version };
   }
   if (resolved.verifyJwt) {
-    const rejected = await rejectWithoutJwt(req, resolved.jwtSecret);
+    const rejected = await rejectWithoutJwt(req, { jwtSecret: resolved.jwtSecret });
     if (rejected) return { res: rejected, version };
   }
   const body = await bufferedBody(req);
@@ -147,7 +150,10 @@ export function createGateway(deps: GatewayDeps): (req: Request) => Promise<Resp
         return Response.json(NOT_FOUND, { status: 404 });
       }
       if (deps.functions.verifyJwt(name)) {
-        const rejected = await rejectWithoutJwt(req, deps.jwtSecret);
+        const rejected = await rejectWithoutJwt(req, {
+          jwtSecret: deps.jwtSecret,
+          jwks: deps.jwks,
+        });
         if (rejected) return rejected;
       }
       const body = await bufferedBody(req);

@@ -12,6 +12,7 @@ import { consoleRoutes } from "../console/console_routes.ts";
 import { SUPERUSER } from "../cluster.ts";
 import { createLocalPlatform } from "../platform/index.ts";
 import { registryPool } from "../platform/registry.ts";
+import { jwksOf, loadSigningKey, newApiKeys } from "../api_keys.ts";
 import { loadSecrets, logSecrets as stackLogSecrets, roleKeys } from "../secrets.ts";
 import { paths, readSettings } from "../settings.ts";
 import { createDatabasePools } from "../data_api/database_pools.ts";
@@ -29,6 +30,8 @@ import { FunctionSupervisor } from "./supervisor.ts";
 const settings = readSettings();
 const secrets = await loadSecrets();
 const keys = await roleKeys(secrets.jwtSecret);
+const apiKeys = await newApiKeys(secrets.jwtSecret);
+const jwks = jwksOf(await loadSigningKey());
 const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
 // The demo analytics bucket the worker attaches (credentials derived from the JWT secret).
@@ -36,6 +39,7 @@ const analyticsEnv = await localAnalyticsEnv(apiUrl, secrets.jwtSecret);
 // Function output is logged redacted: a function printing a key or a password leaks nothing.
 const logSecrets = [
   ...stackLogSecrets(secrets, keys),
+  apiKeys.secretKey,
   analyticsEnv.VIBE_ANALYTICS_ACCESS_KEY_ID!,
   analyticsEnv.VIBE_ANALYTICS_SECRET_ACCESS_KEY!,
   analyticsEnv.VIBE_ANALYTICS_CATALOG_TOKEN!,
@@ -67,6 +71,10 @@ const functions = controlPlaneFunctions({
       `postgresql://postgres:${secrets.dbPassword}@127.0.0.1:${settings.dbPort}/postgres`,
     VIBE_JWT_SECRET: secrets.jwtSecret,
     VIBE_REPORT_TOKEN_SECRET: secrets.reportTokenSecret,
+    // The new API keys and JWT signing keys, as hosted gives them during the move to them.
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: apiKeys.publishableKey }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: apiKeys.secretKey }),
+    SUPABASE_JWKS: JSON.stringify(jwks),
     SB_REGION: "local",
     // The control plane provisions through the stack's MCP endpoint (bearer: its service key).
     VIBE_MCP_URL: `${apiUrl}/mcp`,
@@ -114,6 +122,7 @@ const server = Deno.serve(
   { hostname: "127.0.0.1", port: settings.apiPort, onListen: () => {} },
   createGateway({
     jwtSecret: secrets.jwtSecret,
+    jwks: jwks.keys,
     serviceRoleKey: keys.serviceRoleKey,
     supervisor,
     functions,

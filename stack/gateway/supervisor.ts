@@ -52,30 +52,43 @@ async function pumpLines(
 }
 
 /**
- * What a function process inherits from the gateway besides its own settings: where Deno and its
- * cache are, and how it reaches the npm registry (a proxy, a corporate CA) for packages the cache
- * does not hold yet — without these, a fresh machine cannot start a function that needs one.
+ * What a function process inherits from the gateway's own environment: where Deno and its cache
+ * live, and how this machine reaches the network (proxies, extra CA certificates, an npm
+ * mirror). A deployed function without a lockfile resolves its `npm:` imports at start-up, and
+ * on a machine behind a TLS-inspecting proxy that fails without the CA bundle the gateway was
+ * given (`NODE_EXTRA_CA_CERTS`, `DENO_CERT`, ...). Nothing else passes: no host secrets.
  */
-const PASSTHROUGH_ENV = [
+export const INHERITED_VARIABLES: readonly string[] = [
   "PATH",
   "HOME",
-  "TMPDIR",
-  "NO_COLOR",
   "DENO_DIR",
-  "DENO_CERT",
-  "DENO_TLS_CA_STORE",
-  "NODE_EXTRA_CA_CERTS",
-  "DENO_AUTH_TOKENS",
-  "NPM_CONFIG_REGISTRY",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
+  "TMPDIR",
   "HTTP_PROXY",
   "HTTPS_PROXY",
   "NO_PROXY",
   "http_proxy",
   "https_proxy",
   "no_proxy",
-] as const;
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NPM_CONFIG_REGISTRY",
+];
+
+/** The whole environment of a function process: the inherited variables, then its own. */
+export function functionProcessEnv(
+  host: Record<string, string | undefined>,
+  own: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_VARIABLES) {
+    const value = host[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, NO_COLOR: "1", ...own };
+}
 
 export class FunctionSupervisor {
   #running = new Map<string, Running>();
@@ -86,20 +99,14 @@ export class FunctionSupervisor {
   }
 
   #start(spec: FunctionSpec): Running {
-    const passthrough: Record<string, string> = {};
-    for (const name of PASSTHROUGH_ENV) {
-      const v = Deno.env.get(name);
-      if (v !== undefined) passthrough[name] = v;
-    }
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", ...(spec.denoArgs ?? []), HOST, spec.entry],
       cwd: spec.cwd,
       clearEnv: true,
-      env: {
-        ...passthrough,
-        NO_COLOR: "1",
-        ...(typeof spec.env === "function" ? spec.env() : spec.env),
-      },
+      env: functionProcessEnv(
+        Deno.env.toObject(),
+        typeof spec.env === "function" ? spec.env() : spec.env,
+      ),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

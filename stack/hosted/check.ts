@@ -2,12 +2,17 @@
  * @module `deno task hosted-check`: says what a hosted control-plane project still lacks —
  * token, project health, extensions, migrations, Vault entries, functions, function secrets,
  * the parent project's branching, the organization for project mode — each with its fix.
- * Talks only to the Supabase Management API (SUPABASE_API_URL, default api.supabase.com).
+ * Talks only to the Supabase Management API (VIBE_API_URL, default api.supabase.com).
  *
- *   SUPABASE_ACCESS_TOKEN=sbp_… deno task hosted-check --project-ref <ref>
+ *   VIBE_ACCESS_TOKEN=sbp_… deno task hosted-check --project-ref <ref>
  *       [--parent-ref <ref>] [--organization <slug>]
+ *
+ * (`SUPABASE_ACCESS_TOKEN`, which the Supabase CLI reads, works too: this runs on your machine.
+ * The functions themselves read `VIBE_ACCESS_TOKEN`, because `supabase secrets set` skips every
+ * name that starts with `SUPABASE_`.)
  */
 import { listMigrationFiles } from "../migrate.ts";
+import { readSettings } from "../settings.ts";
 
 export interface CheckResult {
   name: string;
@@ -27,11 +32,25 @@ export interface CheckOptions {
 
 const FUNCTIONS = ["sessions", "worker", "drift_check", "cleanup"];
 const EXTENSIONS = ["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"];
-const FUNCTION_SECRETS = [
-  "SUPABASE_ACCESS_TOKEN",
+/** Secrets the functions read; none may start with SUPABASE_ (`secrets set` skips those). */
+export const FUNCTION_SECRETS = [
+  "VIBE_ACCESS_TOKEN",
   "VIBE_PARENT_PROJECT_REF",
   "VIBE_REPORT_TOKEN_SECRET",
 ];
+
+/**
+ * What each Vault entry holds, by shape only (the values never leave the database): the
+ * project URL, and a service key — the legacy service_role JWT or a secret key (sb_secret_…).
+ */
+export const VAULT_KINDS_SQL = `select name,
+       case when decrypted_secret like 'sb_secret_%' then 'secret key'
+            when decrypted_secret like 'sb_publishable_%' then 'publishable key'
+            when decrypted_secret ~ '^eyJ[A-Za-z0-9_-]*[.][A-Za-z0-9_-]+[.][A-Za-z0-9_-]+$'
+              then 'jwt'
+            when decrypted_secret ~ '^https?://' then 'url'
+            else 'other' end as kind
+  from vault.decrypted_secrets where name in ('project_url', 'service_role_key')`;
 
 class ManagementApi {
   constructor(private readonly opts: CheckOptions) {}
@@ -81,7 +100,7 @@ export async function checkHostedProject(opts: CheckOptions): Promise<CheckResul
       ok: false,
       detail: "the Management API refused the token",
       fix:
-        "Create a personal access token at https://supabase.com/dashboard/account/tokens and set SUPABASE_ACCESS_TOKEN",
+        "Create a personal access token at https://supabase.com/dashboard/account/tokens and set VIBE_ACCESS_TOKEN",
     }];
   }
   const healthy = project.status === 200 && project.data?.status === "ACTIVE_HEALTHY";
@@ -133,23 +152,33 @@ export async function checkHostedProject(opts: CheckOptions): Promise<CheckResul
       : {}),
   });
 
-  const vault = await api.query<{ name: string }>(
-    ref,
-    "select name from vault.secrets where name in ('project_url', 'service_role_key')",
-  );
-  const vaultNames = new Set((vault.data ?? []).map((v) => v.name));
-  const missingVault = ["project_url", "service_role_key"].filter((n) => !vaultNames.has(n));
+  const vault = await api.query<{ name: string; kind: string }>(ref, VAULT_KINDS_SQL);
+  const kinds = new Map((vault.data ?? []).map((v) => [v.name, v.kind]));
+  const vaultProblems = [
+    ...["project_url", "service_role_key"].filter((n) => !kinds.has(n)).map((n) => `${n} missing`),
+    ...(kinds.has("project_url") && kinds.get("project_url") !== "url"
+      ? ["project_url is not an https:// URL"]
+      : []),
+    ...(kinds.has("service_role_key") &&
+        !["secret key", "jwt"].includes(kinds.get("service_role_key")!)
+      ? [
+        `service_role_key holds a ${kinds.get("service_role_key")}, not the service_role JWT ` +
+        "or a secret key",
+      ]
+      : []),
+  ];
   results.push({
     name: "vault entries for cron and kicks",
-    ok: missingVault.length === 0,
-    detail: missingVault.length
-      ? `missing: ${missingVault.join(", ")}`
-      : "project_url, service_role_key",
-    ...(missingVault.length
+    ok: vaultProblems.length === 0,
+    detail: vaultProblems.length
+      ? vaultProblems.join("; ")
+      : `project_url, service_role_key (${kinds.get("service_role_key")})`,
+    ...(vaultProblems.length
       ? {
         fix:
           "In the SQL editor: select vault.create_secret('https://<ref>.supabase.co', 'project_url'); " +
-          "select vault.create_secret('<service_role key>', 'service_role_key');",
+          "select vault.create_secret('<sb_secret_… key, or the legacy service_role JWT>', " +
+          "'service_role_key'); (vault.update_secret(id, value) replaces a wrong one)",
       }
       : {}),
   });
@@ -168,6 +197,27 @@ export async function checkHostedProject(opts: CheckOptions): Promise<CheckResul
       ? { fix: `Run \`supabase functions deploy ${FUNCTIONS.join(" ")}\`` }
       : {}),
   });
+  const configured = readSettings().functions;
+  const wrongJwt = FUNCTIONS.filter((f) =>
+    deployed.has(f) && (deployed.get(f)!.verify_jwt ?? true) !== (configured[f]?.verifyJwt ?? true)
+  );
+  results.push({
+    name: "verify_jwt as in supabase/config.toml",
+    ok: wrongJwt.length === 0,
+    detail: wrongJwt.length
+      ? wrongJwt.map((f) =>
+        `${f} has verify_jwt=${deployed.get(f)!.verify_jwt ?? true}, config.toml says ` +
+        `${configured[f]?.verifyJwt ?? true}`
+      ).join("; ")
+      : FUNCTIONS.map((f) => `${f}=${configured[f]?.verifyJwt ?? true}`).join(", "),
+    ...(wrongJwt.length
+      ? {
+        fix: `Redeploy from the repository root (\`supabase functions deploy ${
+          wrongJwt.join(" ")
+        }\`): worker and drift_check are called with secret keys, which are not JWTs`,
+      }
+      : {}),
+  });
 
   const secrets = await api.request<{ name: string }[]>("GET", `/v1/projects/${ref}/secrets`);
   const secretNames = new Set((secrets.data ?? []).map((s) => s.name));
@@ -179,7 +229,11 @@ export async function checkHostedProject(opts: CheckOptions): Promise<CheckResul
       ? `missing: ${missingSecrets.join(", ")}`
       : FUNCTION_SECRETS.join(", "),
     ...(missingSecrets.length
-      ? { fix: `Run \`supabase secrets set ${missingSecrets.map((n) => `${n}=…`).join(" ")}\`` }
+      ? {
+        fix: `Run \`supabase secrets set ${
+          missingSecrets.map((n) => `${n}=…`).join(" ")
+        }\` (VIBE_REPORT_TOKEN_SECRET: \`openssl rand -hex 32\`)`,
+      }
       : {}),
   });
 
@@ -222,11 +276,11 @@ function flag(args: string[], name: string): string | undefined {
 }
 
 if (import.meta.main) {
-  const accessToken = Deno.env.get("SUPABASE_ACCESS_TOKEN");
+  const accessToken = Deno.env.get("VIBE_ACCESS_TOKEN") ?? Deno.env.get("SUPABASE_ACCESS_TOKEN");
   const projectRef = flag(Deno.args, "--project-ref") ?? Deno.env.get("SUPABASE_PROJECT_REF");
   if (!accessToken || !projectRef) {
     console.error(
-      "Usage: SUPABASE_ACCESS_TOKEN=sbp_… deno task hosted-check --project-ref <ref> " +
+      "Usage: VIBE_ACCESS_TOKEN=sbp_… deno task hosted-check --project-ref <ref> " +
         "[--parent-ref <ref>] [--organization <slug>]",
     );
     Deno.exit(2);
@@ -234,7 +288,7 @@ if (import.meta.main) {
   const parentRef = flag(Deno.args, "--parent-ref") ?? Deno.env.get("VIBE_PARENT_PROJECT_REF");
   const organization = flag(Deno.args, "--organization") ?? Deno.env.get("VIBE_ORGANIZATION_ID");
   const results = await checkHostedProject({
-    apiUrl: Deno.env.get("SUPABASE_API_URL") ?? "https://api.supabase.com",
+    apiUrl: Deno.env.get("VIBE_API_URL") ?? "https://api.supabase.com",
     accessToken,
     projectRef,
     ...(parentRef ? { parentRef } : {}),

@@ -23,7 +23,21 @@ import {
   sentinelCheck,
   type SentinelResult,
 } from "../support/drift_environment.ts";
-import { callFunction, newUser, stack } from "../support/stack.ts";
+import { callFunction, newUser, stack, withClient } from "../support/stack.ts";
+
+/**
+ * Pauses or resumes the scheduled sentinel pass (pg_cron, every 5 minutes): a scheduled pass
+ * between a scenario's change and the test's own pass would record the alert first, and the
+ * test's pass would then report it as already open instead of new.
+ */
+async function scheduledSentinel(active: boolean): Promise<void> {
+  await withClient((c) =>
+    c.query(
+      "select cron.alter_job(jobid, active := $1) from cron.job where jobname = 'vibe-drift-sentinel'",
+      [active],
+    )
+  );
+}
 
 function describe(result: { newAlerts: { check: string; resource: string }[] }): string {
   return result.newAlerts.map((a) => `${a.check} ${a.resource}`).join("\n") || "(none)";
@@ -97,6 +111,7 @@ Deno.test("drift sentinel: the scenario corpus on a provisioned marketplace envi
   assert.deepEqual([...categories].sort(), ["A", "B", "C", "D", "E", "F"]);
   assert.ok(MARKETPLACE_SCENARIOS.length >= 30);
   const env = await provisionMarketplace("sentinel");
+  await scheduledSentinel(false);
   try {
     await t.step("a fresh environment has no drift and no alerts", async () => {
       const result = await sentinelCheck(env.sessionId);
@@ -133,6 +148,7 @@ Deno.test("drift sentinel: the scenario corpus on a provisioned marketplace envi
       assert.equal((await sentinelCheck(env.sessionId)).open, 0);
     });
   } finally {
+    await scheduledSentinel(true);
     await env.close();
   }
 });

@@ -10,7 +10,7 @@ import { callFunction, stack } from "../support/stack.ts";
 
 Deno.test("verify_jwt: 401 without a token, 401 with a bad signature, 200 with the anon key", async () => {
   const s = await stack();
-  for (const fn of ["sessions", "worker"]) {
+  for (const fn of ["sessions"]) {
     const none = await callFunction(`${fn}/health`, { token: null });
     assert.equal(none.status, 401, `${fn} without a token`);
     assert.deepEqual(await none.json(), { code: 401, message: "Missing authorization header" });
@@ -24,6 +24,16 @@ Deno.test("verify_jwt: 401 without a token, 401 with a bad signature, 200 with t
     assert.equal(ok.status, 200, `${fn} with the anon key`);
     assert.deepEqual(await ok.json(), { ok: true });
   }
+  // The worker is called with secret keys (not JWTs): verify_jwt = false, the app checks.
+  const worker = await callFunction("worker/health", { token: null });
+  assert.equal(worker.status, 401);
+  assert.match((await worker.json()).error, /^Missing authorization header/);
+  const forgedWorker = await callFunction("worker", {
+    method: "POST",
+    token: await signJwt({ role: "service_role", exp: 4102444800 }, "not-the-secret-000000000000"),
+  });
+  assert.equal(forgedWorker.status, 401);
+  await forgedWorker.body?.cancel();
 });
 
 Deno.test("verify_jwt = false (drift_check): the function itself answers 401 without a valid JWT", async () => {

@@ -5,14 +5,20 @@ import {
   checkHostedProject,
   type CheckOptions,
   type CheckResult,
+  FUNCTION_SECRETS,
+  VAULT_KINDS_SQL,
 } from "../../stack/hosted/check.ts";
 import { listMigrationFiles } from "../../stack/migrate.ts";
+import { readSettings } from "../../stack/settings.ts";
 
 interface FakeProject {
   extensions: string[];
   migrations: string[];
-  vault: string[];
+  /** Vault entries by name, with their (fake) values. */
+  vault: Record<string, string>;
   functions: string[];
+  /** verify_jwt of the deployed functions (default: as supabase/config.toml says). */
+  verifyJwt?: Record<string, boolean>;
   secrets: string[];
   branching: boolean;
 }
@@ -40,11 +46,30 @@ function fakeManagementApi(token: string, p: FakeProject) {
       if (query.includes("schema_migrations")) {
         return Response.json(p.migrations.map((version) => ({ version })));
       }
-      if (query.includes("vault.secrets")) return Response.json(p.vault.map((name) => ({ name })));
+      if (query === VAULT_KINDS_SQL) {
+        // What the SQL computes, for the fake's values.
+        const kind = (v: string) =>
+          v.startsWith("sb_secret_")
+            ? "secret key"
+            : v.startsWith("sb_publishable_")
+            ? "publishable key"
+            : /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(v)
+            ? "jwt"
+            : /^https?:\/\//.test(v)
+            ? "url"
+            : "other";
+        return Response.json(
+          Object.entries(p.vault).map(([name, value]) => ({ name, kind: kind(value) })),
+        );
+      }
     }
     if (req.method === "GET" && path === "/v1/projects/cpref/functions") {
       return Response.json(
-        p.functions.map((slug) => ({ slug, status: "ACTIVE", verify_jwt: true })),
+        p.functions.map((slug) => ({
+          slug,
+          status: "ACTIVE",
+          verify_jwt: p.verifyJwt?.[slug] ?? readSettings().functions[slug]?.verifyJwt ?? true,
+        })),
       );
     }
     if (req.method === "GET" && path === "/v1/projects/cpref/secrets") {
@@ -79,9 +104,9 @@ async function check(
 const complete: FakeProject = {
   extensions: ["vector", "pg_cron", "pg_net", "pgmq", "supabase_vault"],
   migrations: listMigrationFiles().map((f) => f.version),
-  vault: ["project_url", "service_role_key"],
+  vault: { project_url: "https://cpref.supabase.co", service_role_key: "sb_secret_abc_def" },
   functions: ["sessions", "worker", "drift_check", "cleanup"],
-  secrets: ["SUPABASE_ACCESS_TOKEN", "VIBE_PARENT_PROJECT_REF", "VIBE_REPORT_TOKEN_SECRET"],
+  secrets: [...FUNCTION_SECRETS],
   branching: true,
 };
 
@@ -93,14 +118,47 @@ Deno.test("a complete hosted project passes every check", async () => {
     organization: "acme",
   });
   assert.deepEqual(results.filter((r) => !r.ok), []);
-  assert.equal(results.length, 8);
+  assert.equal(results.length, 9);
+  const legacy = await check(
+    {
+      ...complete,
+      vault: {
+        ...complete.vault,
+        service_role_key: "eyJhbGciOiJI.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.sig",
+      },
+    },
+    { accessToken: "sbp_ok", projectRef: "cpref" },
+  );
+  assert.deepEqual(legacy.filter((r) => !r.ok), [], "the legacy service_role JWT works too");
+});
+
+Deno.test("the function secrets are all set-able: none starts with SUPABASE_", () => {
+  assert.deepEqual(FUNCTION_SECRETS.filter((n) => n.startsWith("SUPABASE_")), []);
+});
+
+Deno.test("a publishable key in Vault and a wrong verify_jwt are reported", async () => {
+  const results = await check({
+    ...complete,
+    vault: { ...complete.vault, service_role_key: "sb_publishable_abc" },
+    verifyJwt: { worker: true },
+  }, { accessToken: "sbp_ok", projectRef: "cpref" });
+  const failed = Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.name, r]));
+  assert.deepEqual(Object.keys(failed).sort(), [
+    "vault entries for cron and kicks",
+    "verify_jwt as in supabase/config.toml",
+  ]);
+  assert.match(failed["vault entries for cron and kicks"]!.detail, /holds a publishable key/);
+  assert.match(
+    failed["verify_jwt as in supabase/config.toml"]!.detail,
+    /worker has verify_jwt=true/,
+  );
 });
 
 Deno.test("each missing piece is reported with its fix", async () => {
   const results = await check({
     extensions: ["vector", "pg_net"],
     migrations: listMigrationFiles().map((f) => f.version).slice(0, 2),
-    vault: ["project_url"],
+    vault: { project_url: "https://cpref.supabase.co" },
     functions: ["sessions"],
     secrets: [],
     branching: false,
@@ -121,7 +179,8 @@ Deno.test("each missing piece is reported with its fix", async () => {
     failed["edge functions"]!.fix!,
     /functions deploy sessions worker drift_check cleanup/,
   );
-  assert.match(failed["function secrets"]!.fix!, /SUPABASE_ACCESS_TOKEN=…/);
+  assert.match(failed["function secrets"]!.fix!, /secrets set VIBE_ACCESS_TOKEN=… /);
+  assert.match(failed["function secrets"]!.fix!, /VIBE_REPORT_TOKEN_SECRET=…/);
 });
 
 Deno.test("a refused token stops at the first check with how to get one", async () => {

@@ -24,7 +24,7 @@ Deno.test("cleanup settings: a 24 h TTL by default, configurable, with clear err
     () => readCleanupConfig({ ...MCP, VIBE_ENVIRONMENT_TTL_HOURS: "-1" }),
     /Cannot start cleanup: fix VIBE_ENVIRONMENT_TTL_HOURS/,
   );
-  assert.throws(() => readCleanupConfig({}), /SUPABASE_ACCESS_TOKEN/);
+  assert.throws(() => readCleanupConfig({}), /VIBE_ACCESS_TOKEN/);
 });
 
 Deno.test("every cleanup statement is limited to failed and canceled sessions", () => {

@@ -17,6 +17,19 @@ Deno.test("deno.json and import_map.json declare the same imports", () => {
   assert.deepEqual(readJson("import_map.json").imports, readJson("deno.json").imports);
 });
 
+Deno.test("every import pins an exact version (the Supabase CLI ignores deno.lock)", () => {
+  for (
+    const [name, target] of Object.entries(readJson("deno.json").imports as Record<string, string>)
+  ) {
+    const version = target.match(/^npm:\/?(?:@[^/@]+\/)?[^/@]+@([^/]+)\/?$/)?.[1];
+    assert.match(
+      version ?? "",
+      /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
+      `${name} maps to ${target}: pin an exact version (no ^, ~, ranges or tags)`,
+    );
+  }
+});
+
 Deno.test("every import is an npm: specifier", () => {
   for (
     const [name, target] of Object.entries(readJson("deno.json").imports as Record<string, string>)
@@ -87,6 +100,60 @@ Deno.test("the pg driver is imported only through functions-shared/db/pg.ts (whi
       assert.ok(
         !direct.test(text),
         `${file} imports "pg" directly; import functions-shared/db/pg.ts`,
+      );
+    }
+  }
+});
+
+Deno.test("the size measurement follows code imports only, and every npm dependency", async () => {
+  const { codeOnlyGraph } = await import("../../stack/function_size.ts");
+  const graph = codeOnlyGraph({
+    roots: ["file:///a.ts"],
+    redirects: { "npm:pg@^8": "npm:/pg@8.0.0" },
+    modules: [
+      {
+        specifier: "file:///a.ts",
+        dependencies: [
+          { code: { specifier: "npm:pg@^8" } },
+          { code: { specifier: "file:///b.ts" } },
+          {}, // a type-only import (`import type`, `@ts-types`): not in the bundle
+        ],
+      },
+      { specifier: "file:///b.ts", dependencies: [] },
+      { specifier: "file:///types.ts", dependencies: [] },
+      { specifier: "npm:/pg@8.0.0", kind: "npm", npmPackage: "pg@8.0.0" },
+    ],
+    npmPackages: {
+      "pg@8.0.0": { name: "pg", version: "8.0.0", dependencies: ["pg-types@1.0.0"] },
+      "pg-types@1.0.0": { name: "pg-types", version: "1.0.0", dependencies: [] },
+      "@types/pg@8.0.0": { name: "@types/pg", version: "8.0.0", dependencies: [] },
+    },
+  });
+  assert.deepEqual(graph, {
+    local: ["file:///a.ts", "file:///b.ts"],
+    npm: ["pg-types@1.0.0", "pg@8.0.0"],
+  });
+});
+
+Deno.test("the vendored LangGraph build matches its entry and the pinned versions", async () => {
+  const { vendorHash, vendoredHash } = await import("../../stack/vendor_langchain.ts");
+  assert.equal(
+    await vendoredHash(),
+    await vendorHash(),
+    "functions-shared/langchain/runtime.generated.js is stale: run `deno task vendor-langchain`",
+  );
+});
+
+Deno.test("deployed code takes LangChain values only from the vendored build", () => {
+  const valueImport = /^import\s+(?!type\b)[^;]*from\s+"@langchain\//m;
+  for (const dir of ["supabase/functions", "functions-shared"]) {
+    for (const file of sourceFiles(dir)) {
+      if (file.endsWith("langchain/runtime_entry.ts")) continue;
+      const text = Deno.readTextFileSync(`${root}${file}`);
+      assert(
+        !valueImport.test(text),
+        `${file} imports a value from @langchain/*: import it from functions-shared/langchain/` +
+          "runtime.ts (add it to runtime_entry.ts and run `deno task vendor-langchain`)",
       );
     }
   }

@@ -6,7 +6,7 @@ Deno.test("VIBE_MCP_URL wins, with the service key as bearer; read-only adds the
   const target = mcpTargetFrom({
     VIBE_MCP_URL: "http://127.0.0.1:54321/mcp",
     SUPABASE_SERVICE_ROLE_KEY: "service",
-    SUPABASE_ACCESS_TOKEN: "sbp_x",
+    VIBE_ACCESS_TOKEN: "sbp_x",
   }, "the worker");
   assert.deepEqual(target, {
     kind: "remote",
@@ -21,7 +21,7 @@ Deno.test("VIBE_MCP_URL wins, with the service key as bearer; read-only adds the
 
 Deno.test("an access token selects the in-process server with the Management API platform", () => {
   const target = mcpTargetFrom(
-    { SUPABASE_ACCESS_TOKEN: "sbp_x", SUPABASE_API_URL: "http://api" },
+    { VIBE_ACCESS_TOKEN: "sbp_x", VIBE_API_URL: "http://api" },
     "w",
   );
   assert.deepEqual(target, { kind: "hosted", accessToken: "sbp_x", apiUrl: "http://api" });
@@ -32,7 +32,7 @@ Deno.test("an access token selects the in-process server with the Management API
 Deno.test("without either, the error says what to set", () => {
   assert.throws(
     () => mcpTargetFrom({}, "drift_check"),
-    /Cannot start drift_check: .*SUPABASE_ACCESS_TOKEN.*VIBE_MCP_URL/,
+    /Cannot start drift_check: .*VIBE_ACCESS_TOKEN.*VIBE_MCP_URL/,
   );
   assert.throws(
     () => mcpTargetFrom({ VIBE_MCP_URL: "http://x/mcp" }, "w"),

@@ -1,7 +1,7 @@
 /**
  * @module The drift_check function's configuration, read once from its environment: where MCP
  * is (the stack's `/mcp` locally via `VIBE_MCP_URL`, the Management API on hosted via
- * `SUPABASE_ACCESS_TOKEN`, exactly as the worker provisions), the OpenAI settings for linking
+ * `VIBE_ACCESS_TOKEN`, exactly as the worker provisions), the OpenAI settings for linking
  * alerts embedded by an OpenAI model, and the secrets to keep out of alerts and logs.
  */
 import { z } from "zod";
@@ -30,8 +30,8 @@ export interface SentinelConfig {
 const envSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   VIBE_MCP_URL: z.url().optional(),
-  SUPABASE_ACCESS_TOKEN: z.string().min(1).optional(),
-  SUPABASE_API_URL: z.url().optional(),
+  VIBE_ACCESS_TOKEN: z.string().min(1).optional(),
+  VIBE_API_URL: z.url().optional(),
   /** Environments checked at the same time by one pass. */
   VIBE_DRIFT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   /** Environments one scheduled pass checks at most (the least recently checked first). */
