@@ -1,6 +1,8 @@
 /**
  * @module The build graph: eight nodes in order, each followed by finalize when a step failed
- * for good. Compiled to stop after every node, so one worker invocation runs one node.
+ * for good. provision_environment loops on itself while its environment is pending (each pass
+ * a bounded check in its own invocation). Compiled to stop after every node, so one worker
+ * invocation runs one node.
  */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
@@ -29,6 +31,12 @@ export type NodeName = typeof NODES[number];
 
 const next = (to: NodeName) => (state: BuildStateType): NodeName => state.failure ? "finalize" : to;
 
+/** Checks back on a pending environment until it is ready. */
+function untilProvisioned(state: BuildStateType): NodeName {
+  if (state.failure) return "finalize";
+  return state.environment ? "apply_migrations" : "provision_environment";
+}
+
 function graphBuilder() {
   return new StateGraph(BuildState)
     .addNode("ingest_vibe", ingestVibe)
@@ -45,8 +53,9 @@ function graphBuilder() {
       "provision_environment",
       "finalize",
     ])
-    .addConditionalEdges("provision_environment", next("apply_migrations"), [
+    .addConditionalEdges("provision_environment", untilProvisioned, [
       "apply_migrations",
+      "provision_environment",
       "finalize",
     ])
     .addConditionalEdges("apply_migrations", next("configure_rls"), ["configure_rls", "finalize"])

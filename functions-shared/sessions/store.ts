@@ -27,6 +27,8 @@ export interface SessionView {
   environment: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;
   error?: string;
+  /** Additive: the architect's latest presence (`architect_presence`), null before the first. */
+  presence: Record<string, unknown> | null;
 }
 
 interface SessionRow {
@@ -38,6 +40,7 @@ interface SessionRow {
   environment: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;
   error: string | null;
+  presence: Record<string, unknown> | null;
 }
 
 function toView(r: SessionRow): SessionView {
@@ -50,6 +53,7 @@ function toView(r: SessionRow): SessionView {
     environment: r.environment,
     outputs: r.outputs,
     ...(r.error === null ? {} : { error: r.error }),
+    presence: r.presence,
   };
 }
 

@@ -2,11 +2,66 @@
 import type { Query } from "../db/query.ts";
 import type { PendingEvent } from "../events/build_event.ts";
 
-/** Holds the build's lock for the rest of the transaction; false when another step holds it. */
-export function tryLockSession(sessionId: string): Query {
+/**
+ * Takes the build's lease for `holder` when it is free (never taken, released, or expired);
+ * one row when taken. Fails with 23503 when the session does not exist.
+ */
+export function acquireLease(sessionId: string, holder: string, seconds: number): Query {
   return {
-    text: "select pg_try_advisory_xact_lock(hashtextextended('vibe-build:' || $1, 0)) as locked",
-    values: [sessionId],
+    text: `insert into private.build_leases as l (session_id, holder, expires_at, acquired_at)
+           values ($1, $2, now() + make_interval(secs => $3), now())
+           on conflict (session_id) do update
+             set holder = excluded.holder, expires_at = excluded.expires_at,
+                 acquired_at = excluded.acquired_at
+           where l.holder is null or l.expires_at <= now()
+           returning session_id`,
+    values: [sessionId, holder, seconds],
+  };
+}
+
+/** Extends a lease this holder still has; no row when it was lost. */
+export function renewLease(sessionId: string, holder: string, seconds: number): Query {
+  return {
+    text: `update private.build_leases set expires_at = now() + make_interval(secs => $3)
+            where session_id = $1 and holder = $2
+            returning expires_at`,
+    values: [sessionId, holder, seconds],
+  };
+}
+
+/**
+ * Counts a start of the message's node (autocommit, before the node runs): `starts` is 1 for a
+ * message's first start and grows while its starts never finish (the worker was killed). No
+ * row when the lease was lost.
+ */
+export function startRun(sessionId: string, holder: string, msgId: string): Query {
+  return {
+    text: `update private.build_leases
+              set starts = case when run_msg_id = $3 then starts + 1 else 1 end, run_msg_id = $3
+            where session_id = $1 and holder = $2
+            returning starts`,
+    values: [sessionId, holder, msgId],
+  };
+}
+
+/** Inside the committing transaction: one row (locked until commit) when the lease is still held. */
+export function holdLease(sessionId: string, holder: string): Query {
+  return {
+    text: `select session_id from private.build_leases
+            where session_id = $1 and holder = $2 for update`,
+    values: [sessionId, holder],
+  };
+}
+
+/** Frees the lease; `finished` also closes the run (its node finished or failed for good). */
+export function releaseLease(sessionId: string, holder: string, finished: boolean): Query {
+  return {
+    text: `update private.build_leases
+              set holder = null, expires_at = now(),
+                  run_msg_id = case when $3 then null else run_msg_id end,
+                  starts = case when $3 then 0 else starts end
+            where session_id = $1 and holder = $2`,
+    values: [sessionId, holder, finished],
   };
 }
 
