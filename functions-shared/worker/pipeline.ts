@@ -74,11 +74,18 @@ export function readPipelineConfig(env: Record<string, string | undefined>): Pip
   };
 }
 
-/** A Provisioner that connects on first use; `close` ends the connection if one was made. */
+/**
+ * A Provisioner that connects on first use; `close` ends the connection if one was made, and
+ * any call after it fails (a node abandoned at its deadline cannot reconnect).
+ */
 function lazyProvisioner(connect: () => Promise<McpToolClient>) {
   let client: Promise<McpToolClient> | undefined;
   let provisioner: Promise<Provisioner> | undefined;
-  const get = () => provisioner ??= (client = connect()).then((c) => createMcpProvisioner(c));
+  let closed = false;
+  const get = () => {
+    if (closed) throw new Error("Cannot provision: this step has ended");
+    return provisioner ??= (client = connect()).then((c) => createMcpProvisioner(c));
+  };
   const lazy: Provisioner = {
     ensureEnvironment: async (opts) => (await get()).ensureEnvironment(opts),
     requestEnvironment: async (opts) => (await get()).requestEnvironment(opts),
@@ -89,6 +96,7 @@ function lazyProvisioner(connect: () => Promise<McpToolClient>) {
   return {
     provisioner: lazy,
     close: async () => {
+      closed = true;
       if (client) await (await client).close();
     },
   };

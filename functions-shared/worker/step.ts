@@ -216,7 +216,7 @@ async function processMessage(deps: WorkerDeps, deadline: number): Promise<StepO
     onError: (e) => console.error(`[worker] Cannot stream presence: ${(e as Error).message}`),
   });
   recorder.onPresence = (p) => presence.push(p);
-  const resources: { pipeline?: StepPipeline } = {};
+  const resources: StepResources = { ended: false };
   try {
     return await runStep(deps, {
       message,
@@ -232,6 +232,7 @@ async function processMessage(deps: WorkerDeps, deadline: number): Promise<StepO
     await presence.close();
     return await handleFailure(deps, message, lease, recorder, error);
   } finally {
+    resources.ended = true;
     lease.stop();
     await presence.close();
     await resources.pipeline?.dispose().catch((e) =>
@@ -240,12 +241,18 @@ async function processMessage(deps: WorkerDeps, deadline: number): Promise<StepO
   }
 }
 
+/** What a step opened, closed when it ends (a node abandoned at its deadline included). */
+interface StepResources {
+  pipeline?: StepPipeline;
+  ended: boolean;
+}
+
 interface StepRun {
   message: QueuedStep;
   lease: StepLease;
   recorder: StepRecorder;
   presence: PresenceStream;
-  resources: { pipeline?: StepPipeline };
+  resources: StepResources;
   /** The invocation's deadline (epoch milliseconds). */
   deadline: number;
   started: number;
@@ -303,12 +310,13 @@ async function runStep(deps: WorkerDeps, run: StepRun): Promise<StepOutcome> {
     if (hasFault(settings, node, "throw")) {
       throw new Error(`Injected failure in ${node} (VIBE_FAULT)`);
     }
-    const pipeline = run.resources.pipeline = await deps.pipeline({
-      sessionId,
-      node,
-      attempt,
-      invocation: lease.holder,
-    });
+    const pipeline = await deps.pipeline({ sessionId, node, attempt, invocation: lease.holder });
+    if (run.resources.ended) {
+      // The step gave up on this node (its deadline passed) before it got this far.
+      await pipeline.dispose();
+      throw new Error(`${node} was abandoned at its deadline`);
+    }
+    run.resources.pipeline = pipeline;
     const config = threadConfig(sessionId, {
       db: pool,
       deps: pipeline,

@@ -10,12 +10,20 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { firstRow, type Queryable } from "../../db/query.ts";
 import { selectCreatedEnvironment } from "../../mcp/tool_call_audit.ts";
+import type { ToolCallRecord } from "../../mcp/types.ts";
 import { stepContext } from "../context.ts";
 import { PermanentStepError } from "../failure.ts";
 import type { BuildStateType, BuildUpdate } from "../state.ts";
 
-/** Status polls are not carried from check to check (the tool-call log keeps every one). */
-const STATUS_TOOLS = new Set(["list_branches", "list_projects", "get_project"]);
+/**
+ * Status polls (listing, or getting the pending project) are not carried from check to check
+ * (the tool-call log keeps every one); failed calls and everything else are.
+ */
+function isStatusPoll(r: ToolCallRecord, pendingRef: string): boolean {
+  if (!r.ok) return false;
+  if (r.tool === "list_branches" || r.tool === "list_projects") return true;
+  return r.tool === "get_project" && r.arguments.id === pendingRef;
+}
 /** A bounded wait ends this long before the step's deadline. */
 const DEADLINE_MARGIN_MS = 2_000;
 
@@ -85,7 +93,7 @@ export async function provisionEnvironment(
         ...value.pending,
         requestedAt: pending?.requestedAt ?? new Date().toISOString(),
         checks: checks + 1,
-        toolCalls: [...carried, ...records.filter((r) => !STATUS_TOOLS.has(r.tool) || !r.ok)],
+        toolCalls: [...carried, ...records.filter((r) => !isStatusPoll(r, value.pending.ref))],
       },
     };
   }
