@@ -21,7 +21,7 @@ import type { PendingEvent } from "../events/build_event.ts";
 import { deferredCheckpointer, transactionCheckpointer } from "../graph/checkpointer.ts";
 import { type Presence, StepRecorder } from "../graph/context.ts";
 import { PermanentStepError } from "../graph/failure.ts";
-import { type BuildGraph, buildGraph, NODES } from "../graph/index.ts";
+import { type BuildGraph, buildGraph, nextNode, type NodeName, NODES } from "../graph/index.ts";
 import type { BuildStateType } from "../graph/state.ts";
 import { ProvisioningError } from "../mcp/provisioner.ts";
 import { ToolCallError, type ToolCallRecord } from "../mcp/types.ts";
@@ -35,7 +35,6 @@ import {
   retryStepAfter,
   sendStep,
 } from "../queue/messages.ts";
-import type { SessionOptions } from "../sessions/body.ts";
 import type { StepIdentity, StepPipeline } from "./pipeline.ts";
 import { PresenceStream } from "./presence_stream.ts";
 import { backoffSeconds, commitReserveMs, hasFault, type WorkerSettings } from "./settings.ts";
@@ -45,6 +44,7 @@ import {
   heartbeat,
   selectSessionForStep,
   setPresence,
+  type StepSessionRow,
   updateSession,
 } from "./sql.ts";
 import { LeaseLostError, StepLease } from "./step_lease.ts";
@@ -87,14 +87,7 @@ export interface WorkerDeps {
   secrets: readonly string[];
 }
 
-interface SessionRow {
-  id: string;
-  status: string;
-  template: "marketplace" | "saas";
-  vibe_text: string;
-  options: SessionOptions;
-  cancel_requested_at: Date | null;
-}
+type SessionRow = StepSessionRow;
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
 
@@ -146,18 +139,21 @@ async function commitEvents(
 }
 
 /**
- * Runs `fn` in the transaction that commits a step, once the lease is confirmed held (renewals
- * stop first: the commit is short, and it releases the lease).
+ * Runs `fn` in the transaction that commits a step, then releases the lease in it: a lease
+ * found lost rolls everything back ({@link LeaseLostError}). Renewals stop first: the commit is
+ * short. `finished`: the node's run is over (it finished, or failed for good).
  */
 function commitWithLease<T>(
   pool: pg.Pool,
   lease: StepLease,
+  finished: boolean,
   fn: (tx: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   lease.stop();
   return inTransaction(pool, async (tx) => {
-    await lease.hold(tx);
-    return await fn(tx);
+    const result = await fn(tx);
+    await lease.release(tx, finished);
+    return result;
   });
 }
 
@@ -208,7 +204,7 @@ async function processMessage(deps: WorkerDeps, deadline: number): Promise<StepO
     await rows(deps.pool, retryStepAfter(message.msg_id, 2));
     return { kind: "busy", sessionId };
   }
-  const { lease } = taken;
+  const { lease, session } = taken;
   lease.keepAlive();
   const recorder = new StepRecorder();
   const presence = new PresenceStream(deps.pool, sessionId, {
@@ -220,6 +216,7 @@ async function processMessage(deps: WorkerDeps, deadline: number): Promise<StepO
   try {
     return await runStep(deps, {
       message,
+      session,
       lease,
       recorder,
       presence,
@@ -249,6 +246,8 @@ interface StepResources {
 
 interface StepRun {
   message: QueuedStep;
+  /** The session, read as the lease was taken. */
+  session: SessionRow;
   lease: StepLease;
   recorder: StepRecorder;
   presence: PresenceStream;
@@ -259,22 +258,15 @@ interface StepRun {
 }
 
 async function runStep(deps: WorkerDeps, run: StepRun): Promise<StepOutcome> {
-  const { message, lease, recorder } = run;
+  const { message, session, lease, recorder } = run;
   const { sessionId, node } = message.message;
   const { pool, settings } = deps;
-  const session = await firstRow<SessionRow>(pool, selectSessionForStep(sessionId));
-  if (!session || TERMINAL.has(session.status)) {
-    await commitWithLease(pool, lease, async (tx) => {
-      await rows(tx, archiveStep(message.msg_id));
-      await lease.release(tx, false);
-    });
-    return { kind: session ? "finished" : "orphan", sessionId };
+  if (TERMINAL.has(session.status)) {
+    await commitWithLease(pool, lease, false, (tx) => rows(tx, archiveStep(message.msg_id)));
+    return { kind: "finished", sessionId };
   }
   if (session.cancel_requested_at) {
-    await commitWithLease(pool, lease, async (tx) => {
-      await cancelBuild(tx, session, message);
-      await lease.release(tx, true);
-    });
+    await commitWithLease(pool, lease, true, (tx) => cancelBuild(tx, session, message));
     return { kind: "canceled", sessionId };
   }
   const checkpoint = deferredCheckpointer(pool);
@@ -282,10 +274,7 @@ async function runStep(deps: WorkerDeps, run: StepRun): Promise<StepOutcome> {
   const expected = await expectedNode(graph, sessionId);
   if (expected !== node) {
     // A duplicate or out-of-date message: the build has moved on without it.
-    await commitWithLease(pool, lease, async (tx) => {
-      await rows(tx, archiveStep(message.msg_id));
-      await lease.release(tx, false);
-    });
+    await commitWithLease(pool, lease, false, (tx) => rows(tx, archiveStep(message.msg_id)));
     return { kind: expected === null ? "finished" : "stale", sessionId };
   }
 
@@ -345,16 +334,15 @@ async function runStep(deps: WorkerDeps, run: StepRun): Promise<StepOutcome> {
   if (hasFault(settings, node, "after") && firstStart) deps.crash();
 
   const unsent = await run.presence.close();
-  const next = await commitWithLease(pool, lease, async (tx) => {
+  // The same routing as the graph's edges: the checkpoint's next node.
+  const next = nextNode(node as NodeName, state);
+  await commitWithLease(pool, lease, true, async (tx) => {
     await checkpoint.flush(tx);
-    const next = await expectedNode(buildGraph(transactionCheckpointer(tx)), sessionId);
     await commitEvents(tx, sessionId, recorder.events, unsent);
     await rows(tx, updateSession(sessionId, sessionUpdate(state)));
     await enqueueNext(tx, sessionId, next);
     await rows(tx, deleteStep(message.msg_id));
-    await lease.release(tx, true);
     await rows(tx, heartbeat(sessionId, node, next === node ? "waiting" : "ran"));
-    return next;
   });
   return {
     kind: "ran",
@@ -432,13 +420,12 @@ async function handleFailure(
   console.error(`[worker] ${sessionId} ${node} attempt ${attempt}: ${text}`);
 
   try {
-    return await commitWithLease(deps.pool, lease, async (tx) => {
+    return await commitWithLease(deps.pool, lease, true, async (tx) => {
       const session = await firstRow<SessionRow>(tx, selectSessionForStep(sessionId));
       if (!session) {
         await rows(tx, archiveStep(message.msg_id));
         return { kind: "orphan", sessionId } as const;
       }
-      await lease.release(tx, true);
       if (!permanent && attempt < deps.settings.maxAttempts) {
         const delaySeconds = backoffSeconds(deps.settings, attempt);
         await rows(

@@ -1,17 +1,18 @@
 /**
- * @module The build's lease for one step. Taken (autocommit) before the node runs; renewed,
- * together with the message's visibility, every third of its duration while the node works
- * with no transaction open; checked and released inside the transaction that commits the step.
+ * @module The build's lease for one step. Taken (autocommit, reading the session in the same
+ * statement) before the node runs; renewed, together with the message's visibility, every third
+ * of its duration while the node works with no transaction open; released inside the
+ * transaction that commits the step, which rolls back when the lease turns out lost.
  * A worker that is killed stops renewing: the lease expires and the redelivered message takes
  * the build over, while the dead worker's commit — if it ever came — finds the lease gone.
  */
 import { firstRow, type Queryable, rows } from "../db/query.ts";
 import { retryStepAfter } from "../queue/messages.ts";
-import { acquireLease, holdLease, releaseLease, renewLease, startRun } from "./sql.ts";
+import { acquireLease, releaseLease, renewLease, startRun, type StepSessionRow } from "./sql.ts";
 
 /** What taking the lease came to. */
 export type LeaseOutcome =
-  | { kind: "held"; lease: StepLease }
+  | { kind: "held"; lease: StepLease; session: StepSessionRow }
   | { kind: "busy" }
   | { kind: "no_session" };
 
@@ -42,14 +43,16 @@ export class StepLease {
     seconds: number,
   ): Promise<LeaseOutcome> {
     const holder = crypto.randomUUID();
+    let session: StepSessionRow | undefined;
     try {
-      const row = await firstRow(db, acquireLease(sessionId, holder, seconds));
-      if (!row) return { kind: "busy" };
+      session = await firstRow<StepSessionRow>(db, acquireLease(sessionId, holder, seconds));
     } catch (e) {
       if ((e as { code?: string }).code === "23503") return { kind: "no_session" };
       throw e;
     }
-    return { kind: "held", lease: new StepLease(db, sessionId, holder, msgId, seconds) };
+    if (!session) return { kind: "busy" };
+    const lease = new StepLease(db, sessionId, holder, msgId, seconds);
+    return { kind: "held", lease, session };
   }
 
   /** True once a renewal found the lease gone. */
@@ -95,18 +98,16 @@ export class StepLease {
     return row?.starts ?? null;
   }
 
-  /** Inside the committing transaction: locks the lease, or throws {@link LeaseLostError}. */
-  async hold(tx: Queryable): Promise<void> {
-    if (!(await firstRow(tx, holdLease(this.sessionId, this.holder)))) {
+  /**
+   * Last in the committing transaction: frees the lease (`finished`: the run is over), or
+   * throws {@link LeaseLostError} — the transaction must roll back — when it was lost.
+   */
+  async release(tx: Queryable, finished: boolean): Promise<void> {
+    if (!(await firstRow(tx, releaseLease(this.sessionId, this.holder, finished)))) {
       throw new LeaseLostError(
         `Cannot commit the step of ${this.sessionId}: its lease expired and another step took it`,
       );
     }
-  }
-
-  /** Inside the committing transaction: frees the lease (`finished`: the run is over). */
-  async release(tx: Queryable, finished: boolean): Promise<void> {
-    await rows(tx, releaseLease(this.sessionId, this.holder, finished));
   }
 
   /** Stops renewing (before the step commits, and when it ends). */

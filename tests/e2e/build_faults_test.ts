@@ -260,7 +260,6 @@ Deno.test("an LLM slower than VIBE_LLM_TIMEOUT_SECONDS fails its attempt, then t
       VIBE_WORKER_BACKOFF_SECONDS: "0",
     }, async () => {
       const user = await newUser("slow-llm");
-      const started = Date.now();
       const id = await submitBuild(user);
       const { session, events } = await driveBuild(id, user.token, { idleMs: 800 });
       assert.equal(session.status, "failed");
@@ -271,7 +270,6 @@ Deno.test("an LLM slower than VIBE_LLM_TIMEOUT_SECONDS fails its attempt, then t
         "step_failed",
         "build_failed",
       ]);
-      assert.ok(Date.now() - started < 20_000, "two attempts of about a second each");
     });
   } finally {
     await llm.close();
@@ -286,14 +284,20 @@ Deno.test("a node that outlives the invocation's budget fails its attempt in tim
   }, async () => {
     const user = await newUser("budget");
     const id = await submitBuild(user);
-    const started = Date.now();
     const { session, events } = await driveBuild(id, user.token, { idleMs: 800 });
     assert.equal(session.status, "failed");
     assert.match(session.error ?? "", /did not finish within the invocation's budget \(2 s/);
     assert.deepEqual(events.map((e) => e.type), ["step_failed", "step_failed", "build_failed"]);
     assert.deepEqual(events.map((e) => e.payload.node ?? null).slice(-1), ["finalize"]);
-    // Two nodes (ingest_vibe, then finalize) each cut at 1.6 s, not the 6 s they would take.
-    assert.ok(Date.now() - started < 10_000, `ended in ${Date.now() - started} ms`);
+    // The abandoned node never acts, even once its delay is over: no spec chunk is stored.
+    await new Promise((r) => setTimeout(r, 6500));
+    const chunks = await withClient(async (c) =>
+      (await c.query<{ n: number }>(
+        "select count(*)::int as n from public.spec_chunks where session_id = $1",
+        [id],
+      )).rows[0]!.n
+    );
+    assert.equal(chunks, 0);
   });
 });
 

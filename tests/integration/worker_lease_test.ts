@@ -1,7 +1,7 @@
 /**
  * @module The worker's per-build exclusion on the real control-plane database, two holders
  * stepping through explicit orderings: a lease is taken only when free or expired, renewal
- * keeps it, a holder whose lease expired and was taken over cannot commit, starts of one
+ * keeps it, a holder whose lease expired and was taken over commits nothing, starts of one
  * message are counted across holders until the run finishes, and a missing session is told
  * apart. Also the deferred checkpoint: nothing is written until the commit flushes it.
  */
@@ -33,7 +33,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function held(outcome: Awaited<ReturnType<typeof StepLease.acquire>>): StepLease {
   assert.equal(outcome.kind, "held");
-  return (outcome as { lease: StepLease }).lease;
+  const { lease, session } = outcome as { lease: StepLease; session: { id: string } };
+  assert.equal(session.id, lease.sessionId, "the session is read as the lease is taken");
+  return lease;
 }
 
 Deno.test("a build's lease: one holder at a time, renewed while held, taken over once expired", async () => {
@@ -53,14 +55,25 @@ Deno.test("a build's lease: one holder at a time, renewed while held, taken over
     await sleep(1200);
     const b = held(await StepLease.acquire(pool, id, "-2", 30));
     assert.equal(a.lost, false, "A has not noticed yet");
+    const events = async () =>
+      await withClient(async (c) =>
+        (await c.query("select count(*)::int as n from public.build_events where session_id = $1", [
+          id,
+        ])).rows[0].n
+      );
     await assert.rejects(
-      inTransaction(pool, (tx) => a.hold(tx)),
+      inTransaction(pool, async (tx) => {
+        await tx.query(
+          `insert into public.build_events (session_id, seq, type, node, event_key)
+           values ($1, 1, 'plan_created', 'ingest_vibe', 'draft')`,
+          [id],
+        );
+        await a.release(tx, true); // last in the commit: the lease is gone, all rolls back
+      }),
       LeaseLostError,
     );
-    await inTransaction(pool, async (tx) => {
-      await b.hold(tx);
-      await b.release(tx, true);
-    });
+    assert.equal(await events(), 0, "the lost step's commit left nothing");
+    await inTransaction(pool, (tx) => b.release(tx, true));
     held(await StepLease.acquire(pool, id, "-3", 30));
     assert.equal((await StepLease.acquire(pool, crypto.randomUUID(), "-4", 30)).kind, "no_session");
   } finally {
@@ -80,16 +93,10 @@ Deno.test("starts of one message are counted across holders until its run finish
     await sleep(1100);
     // A stale duplicate message takes the lease in between without starting a run.
     const stale = held(await StepLease.acquire(pool, id, "-99", 1));
-    await inTransaction(pool, async (tx) => {
-      await stale.hold(tx);
-      await stale.release(tx, false);
-    });
+    await inTransaction(pool, (tx) => stale.release(tx, false));
     const third = held(await StepLease.acquire(pool, id, "-10", 30));
     assert.equal(await third.startRun(), 3, "the duplicate did not reset the count");
-    await inTransaction(pool, async (tx) => {
-      await third.hold(tx);
-      await third.release(tx, true); // the node finished
-    });
+    await inTransaction(pool, (tx) => third.release(tx, true)); // the node finished
     const next = held(await StepLease.acquire(pool, id, "-11", 30));
     assert.equal(await next.startRun(), 1, "a new message starts from one");
     // A run that lost its lease cannot count a start.

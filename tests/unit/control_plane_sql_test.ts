@@ -15,7 +15,6 @@ import {
   acquireLease,
   appendEvents,
   finishSession,
-  holdLease,
   releaseLease,
   renewLease,
   startRun,
@@ -58,11 +57,12 @@ Deno.test("worker statements: a lease per build, taken only when free or expired
   const take = acquireLease("s", "h", 30);
   assert.equal(
     squash(take.text),
-    "insert into private.build_leases as l (session_id, holder, expires_at, acquired_at) " +
-      "values ($1, $2, now() + make_interval(secs => $3), now()) on conflict (session_id) do " +
-      "update set holder = excluded.holder, expires_at = excluded.expires_at, " +
+    "with lease as ( insert into private.build_leases as l (session_id, holder, expires_at, " +
+      "acquired_at) values ($1, $2, now() + make_interval(secs => $3), now()) on conflict " +
+      "(session_id) do update set holder = excluded.holder, expires_at = excluded.expires_at, " +
       "acquired_at = excluded.acquired_at where l.holder is null or l.expires_at <= now() " +
-      "returning session_id",
+      "returning session_id ) select id, status, template, vibe_text, options, " +
+      "cancel_requested_at from public.build_sessions where id = (select session_id from lease)",
   );
   assert.deepEqual(take.values, ["s", "h", 30]);
   assert.equal(
@@ -76,12 +76,13 @@ Deno.test("worker statements: a lease per build, taken only when free or expired
       "end, run_msg_id = $3 where session_id = $1 and holder = $2 returning starts",
   );
   assert.deepEqual(startRun("s", "h", "7").values, ["s", "h", "7"]);
-  assert.match(
-    squash(holdLease("s", "h").text),
-    /where session_id = \$1 and holder = \$2 for update$/,
-  );
   const release = releaseLease("s", "h", true);
   assert.match(squash(release.text), /^update private\.build_leases set holder = null/);
+  assert.match(
+    squash(release.text),
+    /where session_id = \$1 and holder = \$2 returning session_id$/,
+    "no row: the lease was lost and the commit rolls back",
+  );
   assert.deepEqual(release.values, ["s", "h", true]);
 });
 
