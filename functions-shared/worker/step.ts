@@ -328,7 +328,7 @@ async function runStep(deps: WorkerDeps, run: StepRun): Promise<StepOutcome> {
     nodeDeadline - Date.now(),
     `${node} did not finish within the invocation's budget ` +
       `(${Math.round(settings.budgetMs / 1000)} s, VIBE_WORKER_BUDGET_SECONDS, less the commit ` +
-      "reserve); the step is retried",
+      "reserve)",
   );
   const nodeMs = performance.now() - nodeStarted;
   if (hasFault(settings, node, "after") && firstStart) deps.crash();

@@ -29,7 +29,7 @@ export function timeLimitedPlanner(planner: Planner, ms: number): Planner {
         planner.plan(input),
         ms,
         `The ${planner.name} planner did not answer within ${ms / 1000} s ` +
-          "(VIBE_LLM_TIMEOUT_SECONDS); the step is retried",
+          "(VIBE_LLM_TIMEOUT_SECONDS)",
       ),
   };
 }
@@ -44,7 +44,7 @@ export function timeLimitedEmbedder(embedder: Embedder, ms: number): Embedder {
         embedder.embed(texts),
         ms,
         `The embedder ${embedder.name} did not answer within ${ms / 1000} s ` +
-          "(VIBE_LLM_TIMEOUT_SECONDS); the step is retried",
+          "(VIBE_LLM_TIMEOUT_SECONDS)",
       ),
   };
 }
