@@ -1,6 +1,8 @@
 /**
  * @module The build graph: eight nodes in order, each followed by finalize when a step failed
- * for good. Compiled to stop after every node, so one worker invocation runs one node.
+ * for good. provision_environment loops on itself while its environment is pending (each pass
+ * a bounded check in its own invocation). Compiled to stop after every node, so one worker
+ * invocation runs one node.
  */
 import { END, START, StateGraph } from "../langchain/runtime.ts";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
@@ -27,7 +29,20 @@ export const NODES = [
 ] as const;
 export type NodeName = typeof NODES[number];
 
-const next = (to: NodeName) => (state: BuildStateType): NodeName => state.failure ? "finalize" : to;
+/**
+ * The node after `node`, given the state it left: finalize once a step failed for good,
+ * provision_environment again while its environment is pending, none after finalize. The
+ * graph's edges and the worker's next queue message both come from here.
+ */
+export function nextNode(node: NodeName, state: BuildStateType): NodeName | null {
+  if (node === "finalize") return null;
+  if (state.failure) return "finalize";
+  if (node === "provision_environment" && !state.environment) return "provision_environment";
+  return NODES[NODES.indexOf(node) + 1] ?? null;
+}
+
+const route = (node: NodeName) => (state: BuildStateType): NodeName =>
+  nextNode(node, state) ?? "finalize";
 
 function graphBuilder() {
   return new StateGraph(BuildState)
@@ -40,25 +55,30 @@ function graphBuilder() {
     .addNode("configure_analytics", configureAnalytics)
     .addNode("finalize", finalize)
     .addEdge(START, "ingest_vibe")
-    .addConditionalEdges("ingest_vibe", next("generate_plan"), ["generate_plan", "finalize"])
-    .addConditionalEdges("generate_plan", next("provision_environment"), [
+    .addConditionalEdges("ingest_vibe", route("ingest_vibe"), ["generate_plan", "finalize"])
+    .addConditionalEdges("generate_plan", route("generate_plan"), [
       "provision_environment",
       "finalize",
     ])
-    .addConditionalEdges("provision_environment", next("apply_migrations"), [
+    // Checks back on a pending environment until it is ready.
+    .addConditionalEdges("provision_environment", route("provision_environment"), [
       "apply_migrations",
+      "provision_environment",
       "finalize",
     ])
-    .addConditionalEdges("apply_migrations", next("configure_rls"), ["configure_rls", "finalize"])
-    .addConditionalEdges("configure_rls", next("deploy_edge_functions"), [
+    .addConditionalEdges("apply_migrations", route("apply_migrations"), [
+      "configure_rls",
+      "finalize",
+    ])
+    .addConditionalEdges("configure_rls", route("configure_rls"), [
       "deploy_edge_functions",
       "finalize",
     ])
-    .addConditionalEdges("deploy_edge_functions", next("configure_analytics"), [
+    .addConditionalEdges("deploy_edge_functions", route("deploy_edge_functions"), [
       "configure_analytics",
       "finalize",
     ])
-    .addConditionalEdges("configure_analytics", next("finalize"), ["finalize"])
+    .addConditionalEdges("configure_analytics", route("configure_analytics"), ["finalize"])
     .addEdge("finalize", END);
 }
 

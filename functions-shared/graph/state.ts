@@ -1,7 +1,8 @@
 /** @module The build graph's state: what each step knows and hands to the next. */
 import { Annotation } from "../langchain/runtime.ts";
 import type { Model } from "../drift/model.ts";
-import type { Environment } from "../mcp/provisioner.ts";
+import type { Environment, PendingEnvironment } from "../mcp/provisioner.ts";
+import type { ToolCallRecord } from "../mcp/types.ts";
 import type { Plan } from "../plan/schema.ts";
 import type { SessionOptions } from "../sessions/body.ts";
 
@@ -9,6 +10,19 @@ import type { SessionOptions } from "../sessions/body.ts";
 export interface StepFailure {
   node: string;
   message: string;
+}
+
+/**
+ * An environment requested but not ready yet: provision_environment records it and ends; the
+ * graph loops back to provision_environment, which checks on it in a later invocation.
+ */
+export interface ProvisioningState extends PendingEnvironment {
+  /** When it was first recorded pending (ISO). */
+  requestedAt: string;
+  /** How many invocations found it pending. */
+  checks: number;
+  /** The calls so far (status polls dropped), carried by environment_created once it is ready. */
+  toolCalls: ToolCallRecord[];
 }
 
 /** What the finished build hands to the frontend: its preview configuration. */
@@ -43,6 +57,8 @@ export const BuildState = Annotation.Root({
   chunkCount: value<number | null>(null),
   /** The validated plan (generate_plan). */
   plan: value<Plan | null>(null),
+  /** An environment requested and not ready yet (provision_environment checks back on it). */
+  provisioning: value<ProvisioningState | null>(null),
   /** The provisioned environment (provision_environment); never holds a service key. */
   environment: value<Environment | null>(null),
   /** Names of the migrations applied to the environment, in order. */

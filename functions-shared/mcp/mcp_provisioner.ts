@@ -2,14 +2,17 @@
  * @module The {@link Provisioner} the graph nodes use, driven entirely through MCP tool calls:
  * branches and projects through the cost confirmation flow, migrations through
  * `apply_migration`, functions through `deploy_edge_function`. Every method looks before it
- * acts, so a re-run after a crash creates nothing twice.
+ * acts, so a re-run after a crash creates nothing twice. A new environment is requested, then
+ * looked at for a bounded time: the caller records it pending and checks back later.
  */
 import type {
   DeployFunctionOptions,
   EnsureEnvironmentOptions,
   Environment,
+  EnvironmentRequest,
   Provisioned,
   Provisioner,
+  RequestEnvironmentOptions,
 } from "./provisioner.ts";
 import { ProvisioningError } from "./provisioner.ts";
 import { type McpToolClient, ToolCallError, type ToolCallRecord } from "./types.ts";
@@ -22,7 +25,7 @@ export interface McpProvisionerOptions {
   pollIntervalMs?: number;
   /** Longest delay between status polls. Default 5 s. */
   maxPollIntervalMs?: number;
-  /** How long to wait for a branch or project to become ready. Default 10 minutes. */
+  /** How long {@link Provisioner.ensureEnvironment} waits for readiness. Default 10 minutes. */
   readyTimeoutMs?: number;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
@@ -120,23 +123,26 @@ export function createMcpProvisioner(
   const readyTimeout = opts.readyTimeoutMs ?? 10 * 60_000;
   const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
-  /** Polls `check` until it returns a value, backing off; fails after the ready timeout. */
-  async function waitFor<T>(
-    log: CallLog,
-    what: string,
-    check: () => Promise<T | undefined>,
+  /**
+   * Looks at `current` and refreshes it with `check` until it is ready or `waitMs` has passed
+   * (never sleeping past it); returns it ready or still pending. `check` fails the request on a
+   * failed status.
+   */
+  async function settle<T>(
+    current: T,
+    ready: (value: T) => boolean,
+    check: () => Promise<T>,
+    waitMs: number,
   ): Promise<T> {
-    const deadline = Date.now() + readyTimeout;
+    const deadline = Date.now() + waitMs;
     let delay = firstPoll;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) {
-        log.fail(`Cannot provision ${what}: not ready after ${readyTimeout} ms`);
-      }
+    while (!ready(current)) {
+      if (Date.now() + delay > deadline) return current;
       await sleep(delay);
       delay = Math.min(delay * 2, maxPoll);
+      current = await check();
     }
+    return current;
   }
 
   async function confirmedCost(
@@ -168,17 +174,46 @@ export function createMcpProvisioner(
     return { url, anonKey };
   }
 
-  async function ensureBranch(
+  /** Fails when the environment found is not the one this build created. */
+  function verifyFound(
     log: CallLog,
-    name: string,
-    parentRef: string,
-  ): Promise<Environment> {
-    const find = async () =>
+    what: string,
+    found: { ref: string; branchId?: string },
+    expected: RequestEnvironmentOptions["expected"],
+  ): void {
+    if (!expected) return;
+    if (found.ref !== expected.ref || (expected.branchId && found.branchId !== expected.branchId)) {
+      log.fail(
+        `Cannot use ${what}: the environment under this name is ${found.ref}, but this build ` +
+          `created ${expected.ref}; delete ${found.ref} if it is not yours, then retry`,
+      );
+    }
+  }
+
+  async function requestBranch(
+    log: CallLog,
+    o: RequestEnvironmentOptions & { parentRef: string },
+  ): Promise<EnvironmentRequest> {
+    const { name, parentRef } = o;
+    const list = async () =>
       (await log.call<{ branches: Branch[] }>("list_branches", { project_id: parentRef }))
-        .branches.find((b) => b.name === name && !b.is_default);
-    let branch = await find();
+        .branches;
+    let branch = (await list()).find((b) => b.name === name && !b.is_default);
+    if (branch) {
+      verifyFound(
+        log,
+        `branch ${name}`,
+        { ref: branch.project_ref, branchId: branch.id },
+        o.expected,
+      );
+    } else if (o.expected) {
+      log.fail(
+        `Cannot provision branch ${name}: ${o.expected.ref} was created for this build but ` +
+          `project ${parentRef} no longer lists it`,
+      );
+    }
     if (branch && BRANCH_FAILED.has(branch.status)) {
-      // A branch whose creation failed (or was interrupted) is recreated once.
+      // A branch whose creation failed (or was interrupted) is recreated once per request.
       await log.call("delete_branch", { branch_id: branch.id });
       branch = undefined;
     }
@@ -192,43 +227,69 @@ export function createMcpProvisioner(
       });
     }
     const branchId = branch.id;
-    const ready = await waitFor(log, `branch ${name}`, async () => {
-      if (branch && BRANCH_READY.has(branch.status)) return branch;
-      if (branch && BRANCH_FAILED.has(branch.status)) {
-        log.fail(`Cannot create branch ${name}: its status is ${branch.status}`);
+    const failed = (b: Branch) => {
+      if (BRANCH_FAILED.has(b.status)) {
+        log.fail(`Cannot create branch ${name}: its status is ${b.status}`);
       }
-      branch = (await log.call<{ branches: Branch[] }>("list_branches", {
-        project_id: parentRef,
-      })).branches.find((b) => b.id === branchId);
-      if (!branch) log.fail(`Cannot create branch ${name}: it disappeared while being created`);
-      if (BRANCH_FAILED.has(branch.status)) {
-        log.fail(`Cannot create branch ${name}: its status is ${branch.status}`);
-      }
-      return BRANCH_READY.has(branch.status) ? branch : undefined;
-    });
-    const { url, anonKey } = await describe(log, ready.project_ref);
+      return b;
+    };
+    const current = await settle(
+      failed(branch),
+      (b) => BRANCH_READY.has(b.status),
+      async () => {
+        const b = (await list()).find((x) => x.id === branchId);
+        if (!b) log.fail(`Cannot create branch ${name}: it disappeared while being created`);
+        return failed(b);
+      },
+      o.waitMs ?? 0,
+    );
+    if (!BRANCH_READY.has(current.status)) {
+      return {
+        state: "pending",
+        pending: {
+          kind: "branch",
+          ref: current.project_ref,
+          branchId,
+          parentRef,
+          name,
+          status: current.status,
+        },
+      };
+    }
+    const { url, anonKey } = await describe(log, current.project_ref);
     return {
-      kind: "branch",
-      ref: ready.project_ref,
-      branchId: ready.id,
-      parentRef,
-      name,
-      url,
-      anonKey,
+      state: "ready",
+      environment: {
+        kind: "branch",
+        ref: current.project_ref,
+        branchId,
+        parentRef,
+        name,
+        url,
+        anonKey,
+      },
     };
   }
 
-  async function ensureProject(
+  async function requestProject(
     log: CallLog,
-    name: string,
-    organizationId: string | undefined,
-  ): Promise<Environment> {
+    o: RequestEnvironmentOptions,
+  ): Promise<EnvironmentRequest> {
+    const { name } = o;
     const { projects } = await log.call<{ projects: Project[] }>("list_projects", {});
     let project: Project | undefined = projects.find((p) =>
       p.name === name && p.status !== "REMOVED"
     );
+    if (project) {
+      verifyFound(log, `project ${name}`, { ref: project.ref }, o.expected);
+    } else if (o.expected) {
+      log.fail(
+        `Cannot provision project ${name}: ${o.expected.ref} was created for this build but ` +
+          "the account no longer lists it",
+      );
+    }
     if (!project) {
-      const orgId = organizationId ??
+      const orgId = o.organizationId ??
         (await log.call<{ organizations: { id: string }[] }>("list_organizations", {}))
           .organizations[0]?.id;
       if (!orgId) log.fail(`Cannot create project ${name}: the account has no organization`);
@@ -241,32 +302,54 @@ export function createMcpProvisioner(
       });
     }
     const ref = project.ref;
-    let current: Project = project;
-    await waitFor(log, `project ${name}`, async () => {
-      if (current.status === "ACTIVE_HEALTHY") return current;
-      if (PROJECT_FAILED.has(current.status)) {
-        log.fail(`Cannot use project ${name}: its status is ${current.status}`);
+    const failed = (p: Project) => {
+      if (PROJECT_FAILED.has(p.status)) {
+        log.fail(`Cannot use project ${name}: its status is ${p.status}`);
       }
-      current = await log.call<Project>("get_project", { id: ref });
-      return current.status === "ACTIVE_HEALTHY" ? current : undefined;
-    });
+      return p;
+    };
+    const current = await settle(
+      failed(project),
+      (p) => p.status === "ACTIVE_HEALTHY",
+      async () => failed(await log.call<Project>("get_project", { id: ref })),
+      o.waitMs ?? 0,
+    );
+    if (current.status !== "ACTIVE_HEALTHY") {
+      return { state: "pending", pending: { kind: "project", ref, name, status: current.status } };
+    }
     const { url, anonKey } = await describe(log, ref);
-    return { kind: "project", ref, name, url, anonKey };
+    return { state: "ready", environment: { kind: "project", ref, name, url, anonKey } };
+  }
+
+  async function requestEnvironment(
+    o: RequestEnvironmentOptions,
+  ): Promise<Provisioned<EnvironmentRequest>> {
+    const log = new CallLog(client);
+    if (o.mode === "branch") {
+      if (!o.parentRef) {
+        throw new ProvisioningError(`Cannot create branch ${o.name}: set parentRef`, []);
+      }
+      const value = await requestBranch(log, { ...o, parentRef: o.parentRef });
+      return { value, records: log.records };
+    }
+    const value = await requestProject(log, o);
+    return { value, records: log.records };
   }
 
   return {
     async ensureEnvironment(o: EnsureEnvironmentOptions): Promise<Provisioned<Environment>> {
-      const log = new CallLog(client);
-      if (o.mode === "branch") {
-        if (!o.parentRef) {
-          throw new ProvisioningError(`Cannot create branch ${o.name}: set parentRef`, []);
-        }
-        const value = await ensureBranch(log, o.name, o.parentRef);
-        return { value, records: log.records };
+      const { value, records } = await requestEnvironment({ ...o, waitMs: readyTimeout });
+      if (value.state === "pending") {
+        throw new ProvisioningError(
+          `Cannot provision ${value.pending.kind} ${o.name}: not ready after ${readyTimeout} ms ` +
+            `(status ${value.pending.status})`,
+          records,
+        );
       }
-      const value = await ensureProject(log, o.name, o.organizationId);
-      return { value, records: log.records };
+      return { value: value.environment, records };
     },
+
+    requestEnvironment,
 
     async applyMigration(ref, name, sql) {
       const log = new CallLog(client);

@@ -48,6 +48,35 @@ export interface EnsureEnvironmentOptions {
   organizationId?: string;
 }
 
+/** An environment an earlier request created that is not ready yet. */
+export interface PendingEnvironment {
+  kind: "branch" | "project";
+  ref: string;
+  /** The branch id (branch mode). */
+  branchId?: string;
+  /** The parent project's ref (branch mode). */
+  parentRef?: string;
+  name: string;
+  /** The platform's status, e.g. CREATING_PROJECT or COMING_UP. */
+  status: string;
+}
+
+/** What {@link Provisioner.requestEnvironment} found or started. */
+export type EnvironmentRequest =
+  | { state: "ready"; environment: Environment }
+  | { state: "pending"; pending: PendingEnvironment };
+
+/** Options for {@link Provisioner.requestEnvironment}. */
+export interface RequestEnvironmentOptions extends EnsureEnvironmentOptions {
+  /**
+   * The environment this build created earlier (its pending record, or its logged creation):
+   * the one found by name must be this one, or the request fails instead of adopting another.
+   */
+  expected?: { ref: string; branchId?: string };
+  /** How long to wait for it to become ready before answering pending (default 0: look once). */
+  waitMs?: number;
+}
+
 /** Options for {@link Provisioner.deployFunction}. */
 export interface DeployFunctionOptions {
   slug: string;
@@ -58,8 +87,17 @@ export interface DeployFunctionOptions {
 }
 
 export interface Provisioner {
-  /** Creates the environment, or finds the one already created under this name. */
+  /**
+   * Creates the environment, or finds the one already created under this name, and waits (up
+   * to the provisioner's ready timeout, 10 minutes by default) until it is ready. For tooling:
+   * the build worker uses {@link requestEnvironment}, which never waits that long.
+   */
   ensureEnvironment(opts: EnsureEnvironmentOptions): Promise<Provisioned<Environment>>;
+  /**
+   * Creates the environment unless one exists under this name (verified against `expected`),
+   * then looks at its status for at most `waitMs`: ready, or pending to check back on later.
+   */
+  requestEnvironment(opts: RequestEnvironmentOptions): Promise<Provisioned<EnvironmentRequest>>;
   /** Applies a migration unless one with this name is already recorded in the environment. */
   applyMigration(
     ref: string,

@@ -1,8 +1,10 @@
 /**
  * @module Turns a raw MCP tool-call function into a {@link McpToolClient}: every call is timed
  * and yields a redacted {@link ToolCallRecord}, its result parsed into data, a failure thrown
- * as a {@link ToolCallError} carrying its record.
+ * as a {@link ToolCallError} carrying its record. Function files sent to `deploy_edge_function`
+ * are recorded as their names, SHA-256 hashes and sizes, never their contents.
  */
+import { sha256Hex } from "../env_functions/report_token.ts";
 import { redact } from "../redact.ts";
 import { parseToolResult, type RawToolResult } from "./tool_result.ts";
 import {
@@ -17,8 +19,12 @@ export type CallTool = (tool: string, args: Record<string, unknown>) => Promise<
 
 /** Options every MCP client accepts. */
 export interface RecordingOptions {
-  /** Called with each call's record (successful or not), e.g. to log it. */
-  onRecord?: (record: ToolCallRecord) => void;
+  /**
+   * Called with each call's record (successful or not) as the call finishes, e.g. to write it
+   * to the audit log; when it returns a promise the call's result waits for it, and a failure
+   * to record a successful call fails the call.
+   */
+  onRecord?: (record: ToolCallRecord) => unknown;
   /** Extra secret values to redact from records (see {@link redact}). */
   secrets?: readonly string[];
 }
@@ -126,6 +132,37 @@ export function resultIds(
   }
 }
 
+/** A function file as recorded: what identifies it, not its content. */
+export interface RecordedFile {
+  name: string;
+  sha256: string;
+  /** Bytes (UTF-8). */
+  size: number;
+}
+
+const encoder = new TextEncoder();
+
+/** The arguments as recorded: `deploy_edge_function` files become hashes and sizes. */
+export async function recordedArguments(
+  tool: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  if (tool !== "deploy_edge_function" || !Array.isArray(args.files)) return args;
+  const files = await Promise.all(
+    (args.files as unknown[]).map(async (f): Promise<unknown> => {
+      const file = f as { name?: unknown; content?: unknown };
+      if (typeof file?.content !== "string") return f;
+      const recorded: RecordedFile = {
+        name: String(file.name ?? ""),
+        sha256: await sha256Hex(file.content),
+        size: encoder.encode(file.content).length,
+      };
+      return recorded;
+    }),
+  );
+  return { ...args, files };
+}
+
 /** Wraps a raw call function so every call produces a redacted record. */
 export function recordedToolClient(
   call: CallTool,
@@ -145,14 +182,18 @@ export function recordedToolClient(
       }
       const base = {
         tool,
-        arguments: redact(args, { secrets }),
+        arguments: redact(await recordedArguments(tool, args), { secrets }),
         duration_ms: Math.round(performance.now() - t0),
         started_at: startedAt.toISOString(),
       };
       if (!parsed.ok) {
         const error = redact(parsed.error, { secrets });
         const record: ToolCallRecord = { ...base, ok: false, result_summary: "failed", error };
-        opts.onRecord?.(record);
+        try {
+          await opts.onRecord?.(record);
+        } catch (e) {
+          console.error(`[mcp] ${redact((e as Error).message, { secrets })}`);
+        }
         throw new ToolCallError(`Tool ${tool} failed: ${error}`, record);
       }
       const ids = resultIds(tool, parsed.data);
@@ -162,7 +203,7 @@ export function recordedToolClient(
         result_summary: redact(summarizeResult(tool, parsed.data), { secrets }),
         ...(ids ? { result_ids: redact(ids, { secrets }) } : {}),
       };
-      opts.onRecord?.(record);
+      await opts.onRecord?.(record);
       return { data: parsed.data as T, record };
     },
     close,

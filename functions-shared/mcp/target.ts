@@ -6,6 +6,7 @@
  */
 import type { McpConnectOptions } from "./connect.ts";
 import { createHostedPlatform } from "./hosted_platform.ts";
+import type { RecordingOptions } from "./recorded_client.ts";
 
 export type McpTarget =
   | { readonly kind: "remote"; readonly url: string; readonly bearer: string }
@@ -51,10 +52,16 @@ export interface McpConnectSettings {
   /** A read-only server: execute_sql runs read-only, write tools are refused. */
   readOnly?: boolean;
   timeoutMs?: number;
+  /** Receives each call's record as it finishes (e.g. the tool-call audit log). */
+  onRecord?: RecordingOptions["onRecord"];
 }
 
 export function mcpConnectOptions(target: McpTarget, s: McpConnectSettings): McpConnectOptions {
-  const common = { secrets: s.secrets, ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}) };
+  const common = {
+    secrets: s.secrets,
+    ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
+    ...(s.onRecord ? { onRecord: s.onRecord } : {}),
+  };
   if (target.kind === "remote") {
     const url = new URL(target.url);
     if (s.readOnly) url.searchParams.set("read_only", "true");

@@ -15,6 +15,8 @@ const REQUIRED_TABLES = [
   "langgraph.checkpoint_blobs",
   "langgraph.checkpoint_writes",
   "private.worker_heartbeat",
+  "private.build_leases",
+  "public.mcp_tool_calls",
 ];
 const REQUIRED_FUNCTIONS = [
   "private.append_build_events(uuid,jsonb)",

@@ -3,7 +3,7 @@ import type { Query } from "../db/query.ts";
 import type { CreateSession } from "./body.ts";
 
 const SESSION_COLUMNS =
-  "id, status, template, vibe_text, options, environment, outputs, error, owner_id";
+  "id, status, template, vibe_text, options, environment, outputs, error, presence, owner_id";
 
 /** Inserts a queued session; returns nothing when this owner already used the key. */
 export function insertSession(

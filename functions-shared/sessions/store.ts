@@ -29,6 +29,8 @@ export interface SessionView {
   environment: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;
   error?: string;
+  /** Additive: the architect's latest presence (`architect_presence`), null before the first. */
+  presence: Record<string, unknown> | null;
 }
 
 interface SessionRow {
@@ -40,6 +42,7 @@ interface SessionRow {
   environment: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;
   error: string | null;
+  presence: Record<string, unknown> | null;
 }
 
 function toView(r: SessionRow): SessionView {
@@ -52,6 +55,7 @@ function toView(r: SessionRow): SessionView {
     environment: r.environment,
     outputs: r.outputs,
     ...(r.error === null ? {} : { error: r.error }),
+    presence: r.presence,
   };
 }
 

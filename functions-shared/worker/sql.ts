@@ -1,19 +1,87 @@
 /** @module The worker's control-plane SQL, built by pure functions. */
 import type { Query } from "../db/query.ts";
 import type { PendingEvent } from "../events/build_event.ts";
+import type { SessionOptions } from "../sessions/body.ts";
 
-/** Holds the build's lock for the rest of the transaction; false when another step holds it. */
-export function tryLockSession(sessionId: string): Query {
+/** The session as a step reads it. */
+export interface StepSessionRow {
+  id: string;
+  status: string;
+  template: "marketplace" | "saas";
+  vibe_text: string;
+  options: SessionOptions;
+  cancel_requested_at: Date | null;
+}
+
+const STEP_SESSION_COLUMNS = "id, status, template, vibe_text, options, cancel_requested_at";
+
+/**
+ * Takes the build's lease for `holder` when it is free (never taken, released, or expired) and
+ * reads the session in the same statement: one row when taken. Fails with 23503 when the
+ * session does not exist.
+ */
+export function acquireLease(sessionId: string, holder: string, seconds: number): Query {
   return {
-    text: "select pg_try_advisory_xact_lock(hashtextextended('vibe-build:' || $1, 0)) as locked",
-    values: [sessionId],
+    text: `with lease as (
+             insert into private.build_leases as l (session_id, holder, expires_at, acquired_at)
+             values ($1, $2, now() + make_interval(secs => $3), now())
+             on conflict (session_id) do update
+               set holder = excluded.holder, expires_at = excluded.expires_at,
+                   acquired_at = excluded.acquired_at
+             where l.holder is null or l.expires_at <= now()
+             returning session_id
+           )
+           select ${STEP_SESSION_COLUMNS} from public.build_sessions
+            where id = (select session_id from lease)`,
+    values: [sessionId, holder, seconds],
+  };
+}
+
+/** Extends a lease this holder still has; no row when it was lost. */
+export function renewLease(sessionId: string, holder: string, seconds: number): Query {
+  return {
+    text: `update private.build_leases set expires_at = now() + make_interval(secs => $3)
+            where session_id = $1 and holder = $2
+            returning expires_at`,
+    values: [sessionId, holder, seconds],
+  };
+}
+
+/**
+ * Counts a start of the message's node (autocommit, before the node runs): `starts` is 1 for a
+ * message's first start and grows while its starts never finish (the worker was killed). No
+ * row when the lease was lost.
+ */
+export function startRun(sessionId: string, holder: string, msgId: string): Query {
+  return {
+    text: `update private.build_leases
+              set starts = case when run_msg_id = $3 then starts + 1 else 1 end, run_msg_id = $3
+            where session_id = $1 and holder = $2
+            returning starts`,
+    values: [sessionId, holder, msgId],
+  };
+}
+
+/**
+ * Inside the committing transaction, last: frees the lease if this holder still has it (one
+ * row), which also fences the commit — no row means the lease was lost and the transaction
+ * must roll back. `finished` also closes the run (its node finished or failed for good).
+ */
+export function releaseLease(sessionId: string, holder: string, finished: boolean): Query {
+  return {
+    text: `update private.build_leases
+              set holder = null, expires_at = now(),
+                  run_msg_id = case when $3 then null else run_msg_id end,
+                  starts = case when $3 then 0 else starts end
+            where session_id = $1 and holder = $2
+            returning session_id`,
+    values: [sessionId, holder, finished],
   };
 }
 
 export function selectSessionForStep(sessionId: string): Query {
   return {
-    text: `select id, status, template, vibe_text, options, cancel_requested_at
-             from public.build_sessions where id = $1`,
+    text: `select ${STEP_SESSION_COLUMNS} from public.build_sessions where id = $1`,
     values: [sessionId],
   };
 }

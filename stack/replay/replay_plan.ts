@@ -3,7 +3,8 @@
  * calls and calls that failed originally are skipped; creations (`create_branch`,
  * `create_project`) make a fresh environment whose ids replace the original's; calls on an
  * environment the session created are re-run on its fresh counterpart; anything else is not
- * replayable, with the reason. Pure: unit-tested on logs.
+ * replayable, with the reason. Function files recorded as hashes (`{ name, sha256, size }`) and
+ * redacted arguments are restored from the original environment. Pure: unit-tested on logs.
  */
 import { REDACTED } from "../../functions-shared/redact.ts";
 import type { LoggedCall, LoggedEnvironment, ToolCallLog } from "./tool_call_log.ts";
@@ -76,6 +77,20 @@ export function redactedPaths(value: unknown, path = ""): string[] {
     return Object.entries(value).flatMap(([k, v]) => redactedPaths(v, join(path, k)));
   }
   return [];
+}
+
+/**
+ * Paths of function files recorded by hash and size instead of content (`deploy_edge_function`
+ * records since the bundles stopped being logged whole), e.g. `files.0.content`.
+ */
+export function digestedFilePaths(args: Record<string, unknown>): string[] {
+  if (!Array.isArray(args.files)) return [];
+  return (args.files as unknown[]).flatMap((f, i) => {
+    const file = f as { content?: unknown; sha256?: unknown } | null;
+    return file && typeof file.sha256 === "string" && typeof file.content !== "string"
+      ? [`files.${i}.content`]
+      : [];
+  });
 }
 
 function join(path: string, key: string): string {
@@ -188,7 +203,10 @@ export function planReplay(log: Pick<ToolCallLog, "tool_calls" | "environment">)
           "changes environments it creates",
       );
     }
-    const redacted = redactedPaths(call.arguments);
+    const redacted = [
+      ...redactedPaths(call.arguments),
+      ...(call.tool === "deploy_edge_function" ? digestedFilePaths(call.arguments) : []),
+    ];
     if (redacted.length && !RESTORABLE_TOOLS.has(call.tool)) {
       return refuse(
         `its argument ${redacted.join(", ")} was redacted when it was recorded and ${call.tool} ` +

@@ -3,8 +3,11 @@
  * rarely, text that only looks like one) with `[redacted]`; a migration's SQL or a function's
  * files are still in the original environment, so the original text is taken from there when
  * it is exactly the recorded text with each `[redacted]` standing for some non-empty text.
+ * Function files are recorded by hash and size only: their contents come from the original
+ * environment's deployed files (MCP `get_edge_function`) when a file's SHA-256 matches.
  * Anything else cannot be recovered, and the call is reported as not replayable.
  */
+import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
 import { REDACTED } from "../../functions-shared/redact.ts";
 
 /** Where the original texts are read (the original environment, through MCP). */
@@ -71,15 +74,21 @@ export async function restoreArguments(
   }
   if (tool === "deploy_edge_function") {
     const slug = String(args.name ?? "");
-    const files = out.files as { name: string; content: string }[];
+    const files = out.files as { name: string; content?: string; sha256?: string; size?: number }[];
     const original = await source.functionFiles(ref, slug);
+    const hashed = await Promise.all(
+      (original ?? []).map(async (f) => ({ ...f, sha256: await sha256Hex(f.content) })),
+    );
+    const bare = (name: string) => name.replace(/^\.\//, "");
     for (const path of paths) {
       const m = /^files\.(\d+)\.content$/.exec(path);
       if (!m) return notRecoverable(path, "only a function file's content can be recovered");
       const file = files[Number(m[1])]!;
-      const match = original?.find((f) =>
-        f.name.replace(/^\.\//, "") === file.name.replace(/^\.\//, "") &&
-        matchesRedacted(file.content, f.content)
+      const match = hashed.find((f) =>
+        bare(f.name) === bare(file.name) &&
+        (typeof file.content === "string"
+          ? matchesRedacted(file.content, f.content)
+          : f.sha256 === file.sha256)
       );
       if (!match) {
         return notRecoverable(
@@ -87,7 +96,7 @@ export async function restoreArguments(
           `function ${slug} in the original environment ${ref} no longer has a file that matches it`,
         );
       }
-      file.content = match.content;
+      files[Number(m[1])] = { name: file.name, content: match.content };
     }
     return { ok: true, arguments: out };
   }

@@ -1,10 +1,15 @@
 /** @module The worker under faults: killed at every node before and after its external effect,
- * two invocations racing on one session, retries then failure, an invalid plan, cancellation.
- * Each build must end right, with gapless unique events, migrations recorded once and one
- * environment per session. */
+ * killed while its environment is pending (between requesting it and recording it pending, and
+ * at every check back), killed every time (the build fails after N redeliveries), two
+ * invocations racing on one session, retries then failure, a slow LLM, a node outliving the
+ * invocation's budget, an invalid plan, cancellation. Each build must end right, with gapless
+ * unique events, migrations recorded once, one environment per session, and every MCP call —
+ * those of crashed attempts included — in the tool-call log. */
 import assert from "node:assert/strict";
 import { NODES } from "../../functions-shared/graph/index.ts";
+import { environmentName } from "../../functions-shared/graph/nodes/provision_environment.ts";
 import { baselinePlan } from "../../functions-shared/plan/baseline.ts";
+import pg from "../../functions-shared/db/pg.ts";
 import { withAdmin } from "../../stack/cluster.ts";
 import { REGISTRY_DATABASE } from "../../stack/platform/registry.ts";
 import { readSettings } from "../../stack/settings.ts";
@@ -17,9 +22,11 @@ import {
   pokeWorker,
   setFunctionEnv,
   submitBuild,
+  toolCallLog,
 } from "../support/builds.ts";
 import { startFakeOpenAI } from "../support/fake_openai.ts";
-import { callFunction, newUser, withClient } from "../support/stack.ts";
+import { withLocalProject } from "../support/mcp.ts";
+import { callFunction, dbUrl, newUser, withClient } from "../support/stack.ts";
 
 async function withWorkerEnv(env: Record<string, string>, fn: () => Promise<void>) {
   await setFunctionEnv("worker", env);
@@ -77,7 +84,27 @@ for (const when of ["before", "after"] as const) {
         ),
       );
       const ref = session.environment!.ref;
+      assert.equal(session.environment!.name, environmentName(id), "named by the full id");
       assert.equal(await environmentsNamed(session.environment!.name), 1, "one environment");
+      const log = await toolCallLog(id);
+      const created = log.filter((c) => c.tool === "create_branch");
+      assert.deepEqual(created.map((c) => c.ok), [true], "the branch was requested once");
+      const applied = log.filter((c) => c.tool === "apply_migration" && c.ok)
+        .map((c) => c.record.arguments.name);
+      assert.deepEqual(applied, ["vibe_schema", "vibe_rls"], "each migration applied once");
+      if (when === "after") {
+        // The killed attempts' calls are in the log, though no event carries them.
+        const logged = log.filter((c) => c.node === "apply_migrations");
+        assert.equal(new Set(logged.map((c) => c.invocation)).size, 2, "killed attempt + re-run");
+        const carried = events.filter((e) => e.type === "table_created")
+          .flatMap((e) => (e.payload.tool_calls as { tool: string }[] | undefined) ?? []);
+        assert.deepEqual(carried.map((c) => c.tool), ["list_migrations"], "the re-run's calls");
+        assert.deepEqual(logged.map((c) => c.tool), [
+          "list_migrations",
+          "apply_migration",
+          "list_migrations",
+        ], "the log also has the killed attempt's");
+      }
       const db = await environmentDb(ref);
       try {
         const m = await db.query<{ name: string; n: number }>(
@@ -101,6 +128,194 @@ for (const when of ["before", "after"] as const) {
     });
   });
 }
+
+/**
+ * A gate that environments' migrations can wait on: a statement that blocks until a connection
+ * named after the gate exists in the cluster (pg_stat_activity is cluster-wide), so a test
+ * decides when a branch replaying it becomes ready.
+ */
+function migrationGate() {
+  const name = `vibe-gate-${crypto.randomUUID().slice(0, 8)}`;
+  let open: pg.Client | undefined;
+  return {
+    sql: `do $gate$ declare waited int := 0; begin
+            while not exists (select 1 from pg_stat_activity where application_name = '${name}')
+            loop
+              perform pg_stat_clear_snapshot();
+              perform pg_sleep(0.1);
+              waited := waited + 1;
+              if waited > 900 then raise exception 'the test never opened ${name}'; end if;
+            end loop;
+          end $gate$`,
+    async open() {
+      open ??= new pg.Client({ connectionString: await dbUrl(), application_name: name });
+      await open.connect();
+    },
+    async close() {
+      await open?.end();
+      open = undefined;
+    },
+  };
+}
+
+for (const when of ["before", "after"] as const) {
+  Deno.test(`a pending environment is checked back on, and a worker killed ${when} each check builds it once`, async () => {
+    // A parent whose branches stay RUNNING_MIGRATIONS until the test opens a gate, and a worker
+    // that looks at a new branch once and checks back later: the branch is pending on several
+    // invocations. `after`: the first start of every message is killed after its effect —
+    // between requesting the branch and recording it pending, then after each check.
+    const gate = migrationGate();
+    await withLocalProject("slow-parent", async ({ client, ref: parent }) => {
+      await gate.open();
+      await client.callTool("apply_migration", {
+        project_id: parent,
+        name: "gated_branches",
+        query: gate.sql,
+      });
+      await gate.close();
+      await withWorkerEnv({
+        VIBE_PARENT_PROJECT_REF: parent,
+        VIBE_PROVISION_WAIT_SECONDS: "0",
+        VIBE_FAULT: `provision_environment:${when}`,
+        VIBE_WORKER_VT_SECONDS: "1",
+      }, async () => {
+        const user = await newUser(`pending-${when}`);
+        const id = await submitBuild(user, { template: "saas" });
+        const pendingChecks = async () =>
+          (await toolCallLog(id)).filter((c) =>
+            /CREATING_PROJECT|RUNNING_MIGRATIONS/.test(String(c.record.result_summary))
+          ).length;
+        // Opens the gate once the branch was found pending three times.
+        const release = (async () => {
+          const deadline = Date.now() + 60_000;
+          while ((await pendingChecks()) < 3) {
+            assert.ok(Date.now() < deadline, "the branch was checked on while pending");
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          await gate.open();
+        })();
+        try {
+          const { session, events } = await driveBuild(id, user.token, {
+            idleMs: 1200,
+            timeoutMs: 120_000,
+          });
+          await release;
+          assert.equal(session.status, "succeeded", session.error ?? "no error");
+          assertGapless(events);
+          const final = events.find((e) => e.type === "plan_created" && e.payload.draft === false)!;
+          assert.deepEqual(
+            events.map((e) => e.type),
+            expectedEventTypes(
+              (final.payload.tables as string[]).length,
+              (final.payload.policies as string[]).length,
+            ),
+            "waiting adds no event",
+          );
+          assert.equal(session.environment!.parentRef, parent);
+          assert.equal(await environmentsNamed(environmentName(id)), 1, "one environment");
+
+          const log = (await toolCallLog(id)).filter((c) => c.node === "provision_environment");
+          const created = log.filter((c) => c.tool === "create_branch");
+          assert.deepEqual(created.map((c) => c.ok), [true], "requested once, adopted after");
+          const ids = created[0]!.record.result_ids as { project_ref?: string } | undefined;
+          assert.equal(ids?.project_ref, session.environment!.ref, "the one it created");
+          const invocations = new Set(log.map((c) => c.invocation));
+          assert.ok(invocations.size >= 4, `requested, then checked back on: ${invocations.size}`);
+          // environment_created carries the calls made while waiting (status polls aside).
+          const env = events.find((e) => e.type === "environment_created")!;
+          const tools = (env.payload.tool_calls as { tool: string }[]).map((c) => c.tool);
+          assert.equal(tools.at(-1), "get_publishable_keys");
+          if (when === "before") {
+            assert.deepEqual(tools.slice(0, 4), [
+              "get_project",
+              "get_cost",
+              "confirm_cost",
+              "create_branch",
+            ]);
+          } else {
+            assert.ok(!tools.includes("create_branch"), "the killed request's calls: log only");
+          }
+        } finally {
+          await release.catch(() => {});
+          await gate.close();
+        }
+      });
+    });
+  });
+}
+
+Deno.test("a step killed every time fails the build after its redeliveries", async () => {
+  await withWorkerEnv({
+    VIBE_FAULT: "apply_migrations:kill",
+    VIBE_WORKER_MAX_REDELIVERIES: "1",
+    VIBE_WORKER_VT_SECONDS: "1",
+  }, async () => {
+    const user = await newUser("killed");
+    const id = await submitBuild(user);
+    const { session, events } = await driveBuild(id, user.token, { idleMs: 1200 });
+    assert.equal(session.status, "failed");
+    assert.match(
+      session.error ?? "",
+      /apply_migrations was started 2 times and never finished.*1 redeliveries/,
+    );
+    assertGapless(events);
+    assert.deepEqual(events.slice(-2).map((e) => e.type), ["step_failed", "build_failed"]);
+    assert.ok(!events.some((e) => e.type === "table_created"));
+    assert.ok(!events.some((e) => e.type === "step_retrying"), "a killed step is not retried");
+  });
+});
+
+Deno.test("an LLM slower than VIBE_LLM_TIMEOUT_SECONDS fails its attempt, then the build", async () => {
+  const llm = startFakeOpenAI(baselinePlan("marketplace"), { chatDelayMs: 3000 });
+  try {
+    await withWorkerEnv({
+      OPENAI_BASE_URL: llm.baseUrl,
+      OPENAI_API_KEY: "test-key",
+      VIBE_LLM_TIMEOUT_SECONDS: "1",
+      VIBE_WORKER_MAX_ATTEMPTS: "2",
+      VIBE_WORKER_BACKOFF_SECONDS: "0",
+    }, async () => {
+      const user = await newUser("slow-llm");
+      const id = await submitBuild(user);
+      const { session, events } = await driveBuild(id, user.token, { idleMs: 800 });
+      assert.equal(session.status, "failed");
+      assert.match(session.error ?? "", /did not answer within 1 s \(VIBE_LLM_TIMEOUT_SECONDS\)/);
+      assert.deepEqual(events.map((e) => e.type), [
+        "plan_created",
+        "step_retrying",
+        "step_failed",
+        "build_failed",
+      ]);
+    });
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("a node that outlives the invocation's budget fails its attempt in time", async () => {
+  await withWorkerEnv({
+    VIBE_WORKER_BUDGET_SECONDS: "2",
+    VIBE_WORKER_STEP_DELAY_MS: "6000",
+    VIBE_WORKER_MAX_ATTEMPTS: "1",
+  }, async () => {
+    const user = await newUser("budget");
+    const id = await submitBuild(user);
+    const { session, events } = await driveBuild(id, user.token, { idleMs: 800 });
+    assert.equal(session.status, "failed");
+    assert.match(session.error ?? "", /did not finish within the invocation's budget \(2 s/);
+    assert.deepEqual(events.map((e) => e.type), ["step_failed", "step_failed", "build_failed"]);
+    assert.deepEqual(events.map((e) => e.payload.node ?? null).slice(-1), ["finalize"]);
+    // The abandoned node never acts, even once its delay is over: no spec chunk is stored.
+    await new Promise((r) => setTimeout(r, 6500));
+    const chunks = await withClient(async (c) =>
+      (await c.query<{ n: number }>(
+        "select count(*)::int as n from public.spec_chunks where session_id = $1",
+        [id],
+      )).rows[0]!.n
+    );
+    assert.equal(chunks, 0);
+  });
+});
 
 Deno.test("two workers racing on one session run its node once", async () => {
   await withWorkerEnv({ VIBE_WORKER_STEP_DELAY_MS: "700" }, async () => {

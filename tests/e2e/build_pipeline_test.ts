@@ -1,7 +1,8 @@
 /** @module End-to-end builds over HTTP on the local stack, for both templates and both
  * environment modes: the event sequence of DESIGN §3, a reachable environment with RLS on every
  * domain table and nothing readable as anon beyond what the contract makes public, the deployed
- * spec_gate refusing a migration that disables RLS, and no secret in any event. */
+ * spec_gate refusing a migration that disables RLS, no secret in any event, and every MCP call
+ * in the tool-call log (function bundles as hashes and sizes). */
 import assert from "node:assert/strict";
 import { loadSecrets } from "../../stack/secrets.ts";
 import {
@@ -12,6 +13,7 @@ import {
   expectedEventTypes,
   type SessionView,
   submitBuild,
+  toolCallLog,
 } from "../support/builds.ts";
 import { seedRows } from "../support/seed.ts";
 import { newUser, stack } from "../support/stack.ts";
@@ -131,7 +133,7 @@ async function checkEnvironment(session: SessionView, events: BuildEvent[]) {
   }
 }
 
-async function checkNoSecrets(events: BuildEvent[], env: SessionView["environment"]) {
+async function checkNoSecrets(events: unknown[], env: SessionView["environment"]) {
   const s = await stack();
   const text = JSON.stringify(events);
   const secrets = [
@@ -142,6 +144,34 @@ async function checkNoSecrets(events: BuildEvent[], env: SessionView["environmen
   for (const secret of secrets) assert.ok(!text.includes(secret), "no key or secret in events");
   assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(text), "no JWT in events");
   assert.ok(!/vrt_[A-Za-z0-9_-]{20,}/.test(text), "no environment reporting token in events");
+}
+
+/**
+ * Function bundles are recorded as hashes and sizes, and the append-only log has every call
+ * the events carry (written as each finished), with no secret either.
+ */
+async function checkToolCallLog(
+  id: string,
+  events: BuildEvent[],
+  env: SessionView["environment"],
+) {
+  type Call = { tool: string; started_at: string; arguments: Record<string, unknown> };
+  const carried = events.flatMap((e) => (e.payload.tool_calls as Call[] | undefined) ?? []);
+  const deploys = carried.filter((c) => c.tool === "deploy_edge_function");
+  assert.equal(deploys.length, 2);
+  for (const d of deploys) {
+    for (const f of d.arguments.files as Record<string, unknown>[]) {
+      assert.deepEqual(Object.keys(f).sort(), ["name", "sha256", "size"]);
+      assert.match(String(f.sha256), /^[0-9a-f]{64}$/);
+      assert.ok(Number(f.size) > 1000, "the bundle's size in bytes");
+    }
+  }
+  assert.ok(JSON.stringify(events).length < 100_000, "no bundle in the events");
+  const log = await toolCallLog(id);
+  const logged = new Set(log.map((c) => `${c.record.started_at} ${c.tool}`));
+  for (const c of carried) assert.ok(logged.has(`${c.started_at} ${c.tool}`), `${c.tool} logged`);
+  assert.ok(log.every((c) => c.source === "worker" && c.node && c.invocation));
+  await checkNoSecrets(log, env);
 }
 
 for (const template of ["marketplace", "saas"] as const) {
@@ -186,6 +216,7 @@ for (const template of ["marketplace", "saas"] as const) {
         ["drift_check", "spec_gate"],
       );
       await checkNoSecrets(events, session.environment);
+      await checkToolCallLog(id, events, session.environment);
       await checkEnvironment(session, events);
     });
   }

@@ -194,6 +194,20 @@ Deno.test("drift sentinel: passes, the environment's report endpoint, tokens and
       },
     );
 
+    await t.step("every sentinel read is in the tool-call log, failed ones included", async () => {
+      const logged = async (sessionId: string) =>
+        (await env.control.query<{ tool: string; ok: boolean; error: string | null }>(
+          `select tool, ok, record->>'error' as error from public.mcp_tool_calls
+            where session_id = $1 and source = 'sentinel' order by id`,
+          [sessionId],
+        )).rows;
+      const ours = await logged(env.sessionId);
+      assert.ok(ours.length > 0 && ours.every((c) => c.tool === "execute_sql" && c.ok));
+      const unreachable = await logged(fakeId);
+      assert.ok(unreachable.length > 0, "the failed reads are logged too");
+      assert.ok(unreachable.every((c) => !c.ok && /nosuchenvironmentref/.test(c.error ?? "")));
+    });
+
     await t.step("GET /sessions/:id/drift lists open alerts to the owner only", async () => {
       const res = await callFunction(`sessions/${env.sessionId}/drift`, { token: env.user.token });
       const body = await res.json();

@@ -76,6 +76,14 @@ Deno.test("replay: a recorded branch build replays to the same environment, and 
   assert.deepEqual(outcome("apply_migration"), ["replayed", "replayed"]);
   assert.ok(outcome("deploy_edge_function").length >= 1);
   assert.ok(outcome("deploy_edge_function").every((o) => o === "replayed"));
+  // Bundles are recorded as hashes: their files come from the original environment.
+  assert.ok(
+    report.calls.filter((c) => c.tool === "deploy_edge_function")
+      .every((c) =>
+        /^recovered files\.0\.content from the original environment$/.test(c.reason ?? "")
+      ),
+    JSON.stringify(report.calls),
+  );
   assert.ok(report.calls.every((c) => c.outcome !== "not replayable" && c.outcome !== "failed"));
   assert.equal(report.environments.length, 1);
   assert.equal(report.environments[0]!.originalRef, report.original.ref);

@@ -137,10 +137,12 @@ Deno.test("auth: anon and missing tokens get 401, other users 404, service role 
     "id",
     "options",
     "outputs",
+    "presence",
     "status",
     "template",
     "vibeText",
   ]);
+  assert.equal(view.presence, null, "no presence before the build starts");
   assert.equal(view.id, id);
   assert.equal(view.vibeText, "A team tracker");
 });

@@ -112,10 +112,13 @@ Deno.test({
         );
         assert.deepEqual(
           rls.rows.map((r) => [r.relname, r.relrowsecurity]),
-          [["build_events", true], ["build_sessions", true], ["drift_alerts", true], [
-            "spec_chunks",
-            true,
-          ]],
+          [
+            ["build_events", true],
+            ["build_sessions", true],
+            ["drift_alerts", true],
+            ["mcp_tool_calls", true],
+            ["spec_chunks", true],
+          ],
         );
         const jobs = await c.query<{ jobname: string }>(
           "select jobname from cron.job order by jobname",

@@ -10,7 +10,7 @@ import { environmentKeys } from "../../stack/platform/environments.ts";
 import { REGISTRY_DATABASE } from "../../stack/platform/registry.ts";
 import { readSettings } from "../../stack/settings.ts";
 import type { SignedInUser } from "../../stack/token.ts";
-import { callFunction, dbUrl, stack } from "./stack.ts";
+import { callFunction, dbUrl, stack, withClient } from "./stack.ts";
 
 export interface BuildEvent {
   id: string;
@@ -28,9 +28,21 @@ export interface SessionView {
   template: string;
   vibeText: string;
   options: Record<string, unknown>;
-  environment: { kind: string; ref: string; url: string; anonKey: string; name: string } | null;
+  environment:
+    | { kind: string; ref: string; url: string; anonKey: string; name: string; parentRef?: string }
+    | null;
   outputs: Record<string, unknown> | null;
   error?: string;
+  presence: Presence | null;
+}
+
+/** The architect's presence (`architect_presence`, and the session's latest). */
+export interface Presence {
+  actor: string;
+  step: string;
+  focus: { type: string; name: string };
+  progress: number;
+  ts: string;
 }
 
 export interface BuildOptions {
@@ -109,13 +121,14 @@ const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
 export async function driveBuild(
   id: string,
   token: string,
-  opts: { timeoutMs?: number; idleMs?: number } = {},
+  opts: { timeoutMs?: number; idleMs?: number; onSession?: (s: SessionView) => void } = {},
 ): Promise<{ session: SessionView; events: BuildEvent[] }> {
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   let lastSeq = -1;
   let lastChange = Date.now();
   for (;;) {
     const session = await getSession(id, token);
+    opts.onSession?.(session);
     const events = await getEvents(id, token);
     if (TERMINAL.has(session.status)) return { session, events };
     const seq = events.at(-1)?.seq ?? 0;
@@ -131,6 +144,28 @@ export async function driveBuild(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A row of the tool-call log (`public.mcp_tool_calls`). */
+export interface LoggedToolCall {
+  source: string;
+  node: string | null;
+  attempt: number | null;
+  invocation: string | null;
+  tool: string;
+  ok: boolean;
+  record: Record<string, unknown> & { arguments: Record<string, unknown> };
+}
+
+/** A session's tool-call log, in the order the calls finished. */
+export async function toolCallLog(sessionId: string): Promise<LoggedToolCall[]> {
+  return await withClient(async (c) =>
+    (await c.query<LoggedToolCall>(
+      `select source, node, attempt, invocation, tool, ok, record from public.mcp_tool_calls
+        where session_id = $1 order by id`,
+      [sessionId],
+    )).rows
+  );
 }
 
 /** A `postgres` connection to an environment's database. */

@@ -10,7 +10,13 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export function startFakeOpenAI(answer: unknown): FakeOpenAI {
+/** Options of {@link startFakeOpenAI}. */
+export interface FakeOpenAIOptions {
+  /** Delays every chat completion (not embeddings) by this many milliseconds. */
+  chatDelayMs?: number;
+}
+
+export function startFakeOpenAI(answer: unknown, opts: FakeOpenAIOptions = {}): FakeOpenAI {
   const requests: Record<string, unknown>[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json().catch(() => ({})) as Record<string, unknown>;
@@ -29,6 +35,7 @@ export function startFakeOpenAI(answer: unknown): FakeOpenAI {
         usage: { prompt_tokens: 1, total_tokens: 1 },
       });
     }
+    if (opts.chatDelayMs) await new Promise((r) => setTimeout(r, opts.chatDelayMs));
     const tools = body.tools as { function?: { name?: string } }[] | undefined;
     const args = JSON.stringify(answer);
     const message = tools?.length

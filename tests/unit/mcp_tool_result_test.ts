@@ -1,7 +1,9 @@
 /** @module Reading MCP tool results: JSON text, the server's error shape, execute_sql's
  * untrusted-data envelope unwrapped into rows, summaries, and migration versions. */
 import assert from "node:assert/strict";
+import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
 import {
+  recordedArguments,
   recordedToolClient,
   resultIds,
   summarizeResult,
@@ -80,6 +82,48 @@ Deno.test("a recorded client times, summarises and redacts every call, failures 
   assert.deepEqual(failed.record.arguments, { q: "[redacted]" });
   assert.equal(seen.length, 2);
   assert.ok(!JSON.stringify(seen).includes(jwt));
+});
+
+Deno.test("deploy_edge_function records files as hashes and sizes, and waits for the audit log", async () => {
+  const bundle = `const token = "vrt_${"x".repeat(43)}";\n${"// ü\n".repeat(1000)}`;
+  const order: string[] = [];
+  const client = recordedToolClient(
+    () => Promise.resolve(text(JSON.stringify({ slug: "drift_check", version: 1 }))),
+    () => Promise.resolve(),
+    {
+      onRecord: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push("recorded");
+      },
+    },
+  );
+  const { record } = await client.callTool("deploy_edge_function", {
+    project_id: "abc",
+    name: "drift_check",
+    entrypoint_path: "index.ts",
+    verify_jwt: false,
+    files: [{ name: "index.ts", content: bundle }],
+  });
+  order.push("returned");
+  assert.deepEqual(order, ["recorded", "returned"], "the call returns once its record is written");
+  assert.deepEqual(record.arguments.files, [{
+    name: "index.ts",
+    sha256: await sha256Hex(bundle),
+    size: new TextEncoder().encode(bundle).length,
+  }]);
+  assert.ok(!JSON.stringify(record).includes("vrt_"), "no bundle, no token");
+  assert.ok(JSON.stringify(record).length < 600);
+  assert.deepEqual(await recordedArguments("apply_migration", { query: "select 1" }), {
+    query: "select 1",
+  });
+
+  // A record that cannot be written fails the successful call it belongs to.
+  const unrecorded = recordedToolClient(
+    () => Promise.resolve(text(JSON.stringify({ success: true }))),
+    () => Promise.resolve(),
+    { onRecord: () => Promise.reject(new Error("log unreachable")) },
+  );
+  await assert.rejects(unrecorded.callTool("apply_migration", {}), /log unreachable/);
 });
 
 Deno.test("summaries name counts, refs and statuses", () => {

@@ -3,6 +3,7 @@
  * id map, the focused comparison, and reading logs.
  */
 import assert from "node:assert/strict";
+import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
 import { emptyModel, type Model, type Table } from "../../functions-shared/drift/model.ts";
 import type { ToolCallRecord } from "../../functions-shared/mcp/types.ts";
 import {
@@ -11,7 +12,12 @@ import {
 } from "../../stack/replay/compare_environments.ts";
 import type { EnvironmentSnapshot } from "../../stack/replay/environment_snapshot.ts";
 import { IdMap } from "../../stack/replay/id_map.ts";
-import { createdRef, planReplay, redactedPaths } from "../../stack/replay/replay_plan.ts";
+import {
+  createdRef,
+  digestedFilePaths,
+  planReplay,
+  redactedPaths,
+} from "../../stack/replay/replay_plan.ts";
 import {
   matchesRedacted,
   type OriginalSource,
@@ -119,6 +125,52 @@ Deno.test("matchesRedacted: the recorded text with each [redacted] standing for 
   assert.ok(!matchesRedacted("x=[redacted];y=[redacted]", "x=1;z=2"));
   assert.ok(matchesRedacted("plain", "plain"));
   assert.ok(!matchesRedacted("plain", "plain!"));
+});
+
+Deno.test("function files recorded by hash come back from the original when the hash matches", async () => {
+  const content = 'Deno.serve(() => new Response("token vrt_abc"));';
+  const sha256 = await sha256Hex(content);
+  const args = {
+    project_id: REF,
+    name: "f",
+    entrypoint_path: "index.ts",
+    files: [{ name: "index.ts", sha256, size: content.length }],
+  };
+  const plan = planReplay({
+    tool_calls: [
+      call("create_branch", { project_id: "main", name: "vibe-1" }, {
+        result_ids: { id: BRANCH_ID, project_ref: REF },
+      }),
+      call("deploy_edge_function", args),
+    ],
+  });
+  const step = plan.steps[1]!;
+  assert.ok(step.action === "call");
+  assert.deepEqual(step.restore, ["files.0.content"]);
+  assert.deepEqual(digestedFilePaths(args), ["files.0.content"]);
+
+  const source = (files: { name: string; content: string }[]): OriginalSource => ({
+    migrationTexts: () => Promise.resolve([]),
+    functionFiles: () => Promise.resolve(files),
+  });
+  const restored = await restoreArguments(
+    "deploy_edge_function",
+    args,
+    step.restore,
+    source([{ name: "./index.ts", content }]),
+  );
+  assert.deepEqual(restored, {
+    ok: true,
+    arguments: { ...args, files: [{ name: "index.ts", content }] },
+  });
+  const changed = await restoreArguments(
+    "deploy_edge_function",
+    args,
+    step.restore,
+    source([{ name: "index.ts", content: `${content} ` }]),
+  );
+  assert.ok(!changed.ok);
+  assert.match(changed.reason, /no longer has a file that matches it/);
 });
 
 Deno.test("restoreArguments: migrations and function files come back from the original", async () => {

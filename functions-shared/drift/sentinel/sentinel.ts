@@ -9,6 +9,7 @@ import type pg from "../../db/pg.ts";
 import { firstRow, rows } from "../../db/query.ts";
 import { mcpSqlRunner } from "../../graph/contract_snapshot.ts";
 import type { Provisioner } from "../../mcp/provisioner.ts";
+import { toolCallAudit } from "../../mcp/tool_call_audit.ts";
 import type { ToolCallRecord } from "../../mcp/types.ts";
 import { redact } from "../../redact.ts";
 import { introspect } from "../introspect.ts";
@@ -108,7 +109,9 @@ async function checkEnvironment(
     if (!contractText) throw new Error("Cannot check: the session no longer has a contract");
     const contract = modelFromJson(contractText);
     const records: ToolCallRecord[] = [];
-    const runner = mcpSqlRunner(await provisioner(), target.environmentRef, records);
+    // Every read is in the tool-call log as it finishes, whether or not it opens an alert.
+    const audit = toolCallAudit(deps.pool, { sessionId: target.sessionId, source: "sentinel" });
+    const runner = mcpSqlRunner(await provisioner(), target.environmentRef, records, audit);
     const actual = await introspect(runner, { mode: "single-statement" });
     const verification = verify(contract, actual.model);
     const recorded = await recordDrift(deps, {

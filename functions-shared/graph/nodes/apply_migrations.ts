@@ -26,7 +26,10 @@ export async function applyMigrations(
     schema.migration.sql,
   );
   const calls = ctx.recordCalls(records);
+  const count = schema.tables.length;
   schema.tables.forEach((t, i) => {
+    // The cursor walks the tables as each is recorded (streamed live, throttled).
+    ctx.present({ type: "table", name: t.table }, 0.4 + 0.1 * (i + 1) / count);
     ctx.emit("table_created", `Created table public.${t.table}`, {
       key: `table:${t.table}`,
       payload: { table: t.table, columns: t.columns, migration: schema.migration.name },
@@ -34,9 +37,9 @@ export async function applyMigrations(
       ...(i === 0 ? { toolCalls: calls } : {}),
     });
   });
-  if (schema.tables.length === 0) {
+  if (count === 0) {
     ctx.emit("migration_started", "The plan has no tables", { key: "empty", toolCalls: calls });
+    ctx.present({ type: "table", name: "schema" }, 0.5);
   }
-  ctx.present({ type: "table", name: schema.tables.at(-1)?.table ?? "schema" }, 0.5);
   return { migrations: [...new Set([...state.migrations, schema.migration.name])] };
 }

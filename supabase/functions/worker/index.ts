@@ -13,11 +13,12 @@ import { readWorkerSettings } from "../../../functions-shared/worker/settings.ts
 const env = Deno.env.toObject();
 const config = readFunctionConfig(env);
 const pipeline = readPipelineConfig(env);
+const pool = createPool(config.dbUrl);
 const app = createWorkerApp({
   auth: authDeps(config),
-  pool: createPool(config.dbUrl),
+  pool,
   settings: readWorkerSettings(env),
-  pipeline: createPipelineFactory(pipeline, bundledEnvironmentFunctions),
+  pipeline: createPipelineFactory(pipeline, bundledEnvironmentFunctions, pool),
   crash: () => Deno.exit(137),
   secrets: pipeline.secrets,
 });
