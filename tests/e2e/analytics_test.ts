@@ -196,10 +196,12 @@ Deno.test("a build with analytics attaches the Iceberg dataset and answers run_a
       } finally {
         await db.end();
       }
+      // A second on-demand check within the cooldown is refused (429): lift it for this check.
+      await setFunctionEnv("sessions", { VIBE_DRIFT_CHECK_COOLDOWN_SECONDS: "0" });
       const drifted = await callFunction(`sessions/${id}/drift/check`, {
         method: "POST",
         token: user.token,
-      });
+      }).finally(() => setFunctionEnv("sessions", {}));
       const driftBody = await drifted.json();
       assert.ok(driftBody.drift >= 1, JSON.stringify(driftBody));
       const alerts = await (await callFunction(`sessions/${id}/drift`, { token: user.token }))
