@@ -7,17 +7,21 @@
  *     least once) and PostgreSQL is restarted → 0 duplicate or missing events, 0 duplicate objects;
  *   - event commit → supabase-js client latency (p50/p95), quiet and under build load;
  *   - worker step overhead (p50) from the worker's own answers;
- *   - a secret sweep over every event, tool call, output, alert and log → 0 secrets.
+ *   - a secret sweep over every event, tool call, output, alert and log → 0 secrets;
+ *   - our drift check's time over splinter's on a built environment's database (with
+ *     SPLINTER_DIR set to a splinter checkout's lints/ folder; its SQL is not in this repository).
  *
  *   deno task chaos [--builds 50] [--faulted 8] [--out bench/results/chaos.json] [--skip a,b]
  */
+import pg from "../../functions-shared/db/pg.ts";
 import { NODES } from "../../functions-shared/graph/index.ts";
-import { withAdmin } from "../../stack/cluster.ts";
+import { adminClient, withAdmin } from "../../stack/cluster.ts";
 import { stackStatus, up } from "../../stack/lifecycle.ts";
 import { withStackLock } from "../../stack/lock.ts";
 import { paths, readSettings } from "../../stack/settings.ts";
 import { signIn } from "../../stack/token.ts";
 import { runBuilds } from "./builds.ts";
+import { measureDriftVsSplinter } from "./drift_vs_splinter.ts";
 import { runMalformed } from "./malformed_run.ts";
 import { measureRealtimeLatency, percentile } from "./realtime_latency.ts";
 import { sweepStack } from "./sweep_sources.ts";
@@ -159,6 +163,38 @@ async function main(): Promise<number> {
         },
         body: "{}",
       }).then((r) => r.body?.cancel());
+    }
+  }
+
+  if (!skip.has("splinter")) {
+    const dir = Deno.env.get("SPLINTER_DIR");
+    const ref = await withAdmin(
+      readSettings().dbPort,
+      "postgres",
+      async (c) =>
+        (await c.query<{ ref: string }>(
+          `select environment->>'ref' as ref from build_sessions
+          where status = 'succeeded' and template = 'marketplace' order by created_at desc limit 1`,
+        )).rows[0]?.ref,
+    );
+    if (!dir) {
+      figures.driftVsSplinter = { skipped: "set SPLINTER_DIR to a splinter checkout's lints/" };
+    } else if (!ref) {
+      figures.driftVsSplinter = { skipped: "no succeeded marketplace build to measure on" };
+    } else {
+      log("our drift check against splinter");
+      const database = `proj_${ref}`;
+      const client = new pg.Client({
+        connectionString: s.DB_URL.replace(/\/postgres$/, `/${database}`),
+      });
+      await client.connect();
+      const admin = await adminClient(readSettings().dbPort, database);
+      try {
+        figures.driftVsSplinter = await measureDriftVsSplinter(client, admin, dir, database);
+      } finally {
+        await client.end();
+        await admin.end();
+      }
     }
   }
 

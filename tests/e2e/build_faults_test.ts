@@ -91,7 +91,11 @@ for (const when of ["before", "after"] as const) {
       assert.deepEqual(created.map((c) => c.ok), [true], "the branch was requested once");
       const applied = log.filter((c) => c.tool === "apply_migration" && c.ok)
         .map((c) => c.record.arguments.name);
-      assert.deepEqual(applied, ["vibe_schema", "vibe_rls"], "each migration applied once");
+      assert.deepEqual(
+        applied,
+        ["vibe_schema", "vibe_rls", "vibe_analytics"],
+        "each migration applied once",
+      );
       if (when === "after") {
         // The killed attempts' calls are in the log, though no event carries them.
         const logged = log.filter((c) => c.node === "apply_migrations");

@@ -111,7 +111,8 @@ Deno.test("the console shows a session's timeline, ghost cursor and drift alerts
             actor: "architect",
             step: "configure_rls",
             focus: { type: "table", name: "listings" },
-            progress: 0.55,
+            // Stored progress never goes back (a finished build is at 100%); the focus moves.
+            progress: 1,
             ts: new Date().toISOString(),
           }),
         ])
@@ -119,7 +120,10 @@ Deno.test("the console shows a session's timeline, ghost cursor and drift alerts
       await page.waitForSelector('#cursor[data-focus="table:listings"][data-source=realtime]', {
         timeout: 15_000,
       });
-      assert.match(await page.textContent("#cursor") ?? "", /configure_rls → table listings · 55%/);
+      assert.match(
+        await page.textContent("#cursor") ?? "",
+        /configure_rls → table listings · 100%/,
+      );
       assert.ok(await page.isVisible('#resources li.focused[data-focus="table:listings"]'));
       await page.waitForTimeout(800); // the cursor glides (0.4 s transition)
       const chip =

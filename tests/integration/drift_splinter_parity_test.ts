@@ -8,13 +8,13 @@
  * database and compares live (SPLINTER_RECORD=1 rewrites the recording).
  */
 import assert from "node:assert/strict";
-import type pg from "../../functions-shared/db/pg.ts";
 import { introspect } from "../../functions-shared/drift/introspect.ts";
 import { lint, LINT_NAMES } from "../../functions-shared/drift/lints.ts";
 import { isPlatformSchema } from "../../functions-shared/drift/platform.ts";
 import { pgRunner } from "../../functions-shared/drift/sql_runner.ts";
 import { adminClient } from "../../stack/cluster.ts";
 import { readSettings } from "../../stack/settings.ts";
+import { type AdvisorRow, runSplinter } from "../support/splinter.ts";
 import { connect, scratchDatabase } from "../support/stack.ts";
 
 const FIXTURES = new URL("../fixtures/splinter/", import.meta.url);
@@ -25,14 +25,6 @@ interface Recording {
   readonly apiSchemas: string;
   /** `name|cache_key|level`, sorted. */
   readonly lints: readonly string[];
-}
-
-/** A splinter result row. */
-interface AdvisorRow {
-  name: string;
-  level: string;
-  cache_key: string;
-  metadata: Record<string, unknown> | null;
 }
 
 /** Splinter results the engine is comparable on: its lints, on user schemas. */
@@ -49,29 +41,6 @@ function comparable(rows: readonly AdvisorRow[]): string[] {
     })
     .map((r) => `${r.name}|${r.cache_key}|${r.level}`)
     .sort();
-}
-
-/** Runs every lint file of a splinter checkout's `lints/` folder; always rolled back. */
-async function runSplinter(admin: pg.Client, dir: string): Promise<AdvisorRow[]> {
-  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".sql"))
-    .sort();
-  assert.ok(files.length >= 20, `${dir} holds splinter's lint files`);
-  const rows: AdvisorRow[] = [];
-  await admin.query("begin");
-  try {
-    await admin.query("create schema lint");
-    for (const file of files) {
-      await admin.query(await Deno.readTextFile(`${dir}/${file}`));
-      const view = file.replace(/\.sql$/, "");
-      const r = await admin.query<AdvisorRow>(
-        `select name, level, cache_key, metadata from lint."${view}"`,
-      );
-      rows.push(...r.rows);
-    }
-  } finally {
-    await admin.query("rollback");
-  }
-  return rows;
 }
 
 Deno.test("lint parity with splinter on the parity database", async () => {
