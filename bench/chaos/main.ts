@@ -126,7 +126,12 @@ async function main(): Promise<number> {
         "content-type": "application/json",
       },
       // Short visibility timeouts so redeliveries come quickly; steps long enough to be hit.
-      body: JSON.stringify({ VIBE_WORKER_VT_SECONDS: "3", VIBE_WORKER_STEP_DELAY_MS: "250" }),
+      // More redeliveries than the default 2: the point is every node killed, not builds failed.
+      body: JSON.stringify({
+        VIBE_WORKER_VT_SECONDS: "3",
+        VIBE_WORKER_STEP_DELAY_MS: "250",
+        VIBE_WORKER_MAX_REDELIVERIES: "20",
+      }),
     }).then((r) => r.body?.cancel());
     try {
       const nodes = new Set<string>();
@@ -134,7 +139,7 @@ async function main(): Promise<number> {
       for (let round = 0; round < 4 && nodes.size < NODES.length; round++) {
         const run = await runBuilds(s, faulted, {
           label: `faults${round}`,
-          faults: { killEveryMs: 700, ...(round === 0 ? { restartPostgresAfterMs: 2500 } : {}) },
+          faults: { killEveryMs: 1200, ...(round === 0 ? { restartPostgresAfterMs: 2500 } : {}) },
         });
         run.nodesKilledMidStep.forEach((n) => nodes.add(n));
         runs.push(run);

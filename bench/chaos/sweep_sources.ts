@@ -3,10 +3,12 @@
  * tool-call records, sessions (outputs, environment, error, presence), drift alerts and
  * Realtime messages; the API's answers to the sessions' owners; and every log file.
  */
+import { redact } from "../../functions-shared/redact.ts";
 import { withAdmin } from "../../stack/cluster.ts";
 import { environmentKeys } from "../../stack/platform/environments.ts";
+import { parsePostgresLog } from "../../stack/platform/postgres_log.ts";
 import { REGISTRY_DATABASE } from "../../stack/platform/registry.ts";
-import { loadSecrets, roleKeys } from "../../stack/secrets.ts";
+import { loadSecrets, logSecrets, roleKeys } from "../../stack/secrets.ts";
 import { paths, readSettings } from "../../stack/settings.ts";
 import { type KnownSecret, SecretSweep } from "./secret_sweep.ts";
 
@@ -93,11 +95,23 @@ async function logFiles(dir: string): Promise<string[]> {
   return files;
 }
 
+/**
+ * The gateway's and functions' log files as written, and PostgreSQL's own log as `get_logs`
+ * serves it (redacted). The server's raw file is the database's internal log, like hosted's:
+ * it holds whatever statement failed, a password a user typed into SQL included.
+ */
 async function scanLogs(sweep: SecretSweep): Promise<void> {
-  const files = [...await logFiles(paths.logs), paths.postgresLog];
-  for (const file of new Set(files)) {
+  for (const file of await logFiles(paths.logs)) {
+    if (file === paths.postgresLog) continue;
     const text = await Deno.readTextFile(file).catch(() => undefined);
     if (text !== undefined) sweep.scanLines("logs", file.replace(`${paths.root}/`, ""), text);
+  }
+  const secrets = await loadSecrets();
+  const served = logSecrets(secrets, await roleKeys(secrets.jwtSecret));
+  const text = await Deno.readTextFile(paths.postgresLog).catch(() => "");
+  for (const e of parsePostgresLog(text)) {
+    const row = redact(`${e.severity}:  ${e.message}`, { secrets: served });
+    sweep.scan("postgres log (get_logs)", `${e.database}@${e.ts.toISOString()}`, row);
   }
 }
 
