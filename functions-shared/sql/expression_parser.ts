@@ -712,6 +712,19 @@ class Parser {
  * the expression: ...".
  */
 export function parseExpression(text: string): ParsedExpression {
+  const cached = PARSED.get(text);
+  if (cached !== undefined) return cached;
+  const parsed = parseUncached(text);
+  if (PARSED.size >= PARSE_CACHE_SIZE) PARSED.clear();
+  PARSED.set(text, parsed);
+  return parsed;
+}
+
+/** Parses are pure, and plans repeat the same policy texts: remember the latest ones. */
+const PARSED = new Map<string, ParsedExpression>();
+const PARSE_CACHE_SIZE = 2048;
+
+function parseUncached(text: string): ParsedExpression {
   if (text.length > MAX_EXPRESSION_LENGTH) {
     return {
       ok: false,
