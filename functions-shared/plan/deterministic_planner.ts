@@ -17,6 +17,7 @@ import { type ClauseOutcome, Interpreter } from "./offline/interpret.ts";
 import { EntityRegistry, type Hindsight } from "./offline/model.ts";
 import { readStatement, type Statement } from "./offline/reading.ts";
 import { applyRule } from "./offline/rules.ts";
+import { correctSpelling, knownWordsOf } from "./offline/spelling.ts";
 import type { PlanInput, Planner } from "./planner.ts";
 import type { Plan, Requirement, RequirementChange } from "./schema.ts";
 import { validatePlan } from "./validate.ts";
@@ -132,6 +133,7 @@ export function planFromVibe(input: PlanInput): Plan {
   const sentences = all.slice(0, OFFLINE_LIMITS.sentences);
   const refused = new Map<number, string>();
   const read: ReadSentence[] = [];
+  const known = knownWordsOf(sentences.join(" "));
   sentences.forEach((sentence, i) => {
     const why = refusal(sentence);
     if (why !== null) {
@@ -139,7 +141,8 @@ export function planFromVibe(input: PlanInput): Plan {
       return;
     }
     const text = sentence.slice(0, OFFLINE_LIMITS.sentenceLength);
-    const statements = planningClauses(text).map((clause) => readStatement(tagSentence(clause)))
+    const statements = planningClauses(correctSpelling(text, known))
+      .map((clause) => readStatement(tagSentence(clause)))
       .filter((s) => s.words.length > 0);
     read.push({ sentence: i, statements });
   });

@@ -80,6 +80,8 @@ export function normalizeForReading(sentence: string): string {
   return text
     .replace(/\be-?mails?\b/g, (m) => (m.endsWith("s") ? "emails" : "email"))
     .replace(/(\d)\s*(?:-|\.\.\.?|to)\s*(\d)/g, "$1 to $2")
+    // "Bikes - brand, size, price": a spaced dash before a list works like a colon.
+    .replace(/^([a-z][a-z _]*?)\s+-{1,2}\s+(?=[a-z][^,]*,)/, "$1: ")
     .replace(/(\d)\s*-\s*(?=[a-z])/g, "$1 ")
     .replace(/([a-z])-(?=[a-z])/g, "$1_")
     .replace(/\b(\w+)\(s\)/g, "$1s")
@@ -134,4 +136,14 @@ export function tagSentence(sentence: string): Word[] {
     }
   }
   return words;
+}
+
+/** Whether compromise's lexicon knows a word (or its singular), i.e. it is not a typo. */
+export function isKnownWord(word: string): boolean {
+  ensureLexicon();
+  const lexicon = (nlp.model() as { one: { lexicon: Record<string, string> } }).one.lexicon;
+  if (lexicon[word] !== undefined) return true;
+  if (word.endsWith("s") && lexicon[word.slice(0, -1)] !== undefined) return true;
+  if (word.endsWith("es") && lexicon[word.slice(0, -2)] !== undefined) return true;
+  return word.endsWith("ies") && lexicon[`${word.slice(0, -3)}y`] !== undefined;
 }

@@ -5,7 +5,7 @@
  * counts and durations as integer, dates, times, yes/no, lists, emails and URLs).
  */
 
-import { quoteLiteral } from "../../sql/identifier.ts";
+import { quoteLiteral, RESERVED_KEYWORDS } from "../../sql/identifier.ts";
 import { singular, snakeCase } from "../../text/inflection.ts";
 import type { NounPhrase } from "./reading.ts";
 import { COLLECTIVE_NOUNS, FIELD_NOISE, LIST_FIELDS } from "./vocabulary.ts";
@@ -180,7 +180,8 @@ export function fieldName(phrase: NounPhrase): string | null {
     : null;
   if (toVerb !== null) parts.push("to", toVerb);
   const name = snakeCase(parts.join(" "));
-  return RENAMES[name] ?? (name === "" ? null : name);
+  if (name === "") return null;
+  return RENAMES[name] ?? (RESERVED_KEYWORDS.has(name) ? `${name}_value` : name);
 }
 
 const TYPE_RULES: readonly (readonly [RegExp, string])[] = [

@@ -7,6 +7,7 @@
  * changed or why it could not, in words a user can act on.
  */
 
+import { checkIdentifier } from "../../sql/identifier.ts";
 import { singular, snakeCase, tableNameFor } from "../../text/inflection.ts";
 import type { Word } from "../../text/nlp.ts";
 import type { RequirementChange, Template } from "../schema.ts";
@@ -451,6 +452,15 @@ export class Interpreter {
       this.fail(`Cannot name a table after "${key}": use a name of at most four words.`);
       return null;
     }
+    const nameCheck = checkIdentifier(tableNameFor(key));
+    if (!nameCheck.ok) {
+      this.fail(
+        `Cannot name a table "${
+          tableNameFor(key).slice(0, 40)
+        }": ${nameCheck.reason}; use another word.`,
+      );
+      return null;
+    }
     if (
       this.template === "saas" && ORGANIZATION_NOUNS.has(key) && !this.registry.entityNouns.has(key)
     ) {
@@ -629,7 +639,12 @@ export class Interpreter {
       return;
     }
     const role = this.personRole(subject) ?? this.actorRole(subject);
-    if (role !== null) entity.actor = role;
+    if (role !== null) {
+      entity.actor = role;
+      this.did(
+        `Rows belong to the ${role.replaceAll("_", " ")} who adds them (${ownerColumnOf(entity)}).`,
+      );
+    }
   }
 
   /** The key the first reading gave a described entity this phrase names, or null. */
@@ -821,6 +836,7 @@ export class Interpreter {
       return;
     }
     this.focus = entity;
+    this.announce(entity);
     const required = predicate.modal === "must" || predicate.modal === "should";
     const objects = predicate.complements.filter((c) => c.prep === null).flatMap((c) => c.items);
     const withList = predicate.complements.find((c) => c.prep === "with" || c.prep === "including");
@@ -892,7 +908,12 @@ export class Interpreter {
     const known = this.registry.find(object);
     if (known && known !== parent && !known.baseline && known.described) return true;
     if (known && known !== parent && known.baseline && (object.plural || object.many)) return true;
-    if (this.hindsight?.entities.get(this.registry.keyOf(object) ?? "")?.described) return true;
+    if (
+      known?.baseline !== true &&
+      this.hindsight?.entities.get(this.registry.keyOf(object) ?? "")?.described
+    ) {
+      return true;
+    }
     if (!object.plural && !object.many) return false;
     if (
       object.values && object.values.length > 1 &&
@@ -953,7 +974,11 @@ export class Interpreter {
     const targetKey = this.registry.keyOf(phrase);
     if (targetKey !== null) this.targets.add(targetKey);
     const role = this.personRole(phrase);
-    if (role !== null && this.registry.find(phrase)?.described !== true) {
+    const actsSomewhere = role !== null &&
+      ([...(this.hindsight?.entities.values() ?? [])].some((e) => e.actor === role) ||
+        ["user", "member", "owner", "author", "creator", "seller", "buyer"].includes(role) ||
+        this.template === "marketplace");
+    if (role !== null && actsSomewhere && this.registry.find(phrase)?.described !== true) {
       if (ownership && !entity.baseline) {
         if (entity.actor === null && entity.actorEntity === null) {
           entity.actor = role;

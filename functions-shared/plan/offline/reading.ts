@@ -840,8 +840,9 @@ function startsPredicateAt(words: readonly Word[], k: number): boolean {
     return KNOWN_VERBS.has(word.root) && next !== undefined &&
       (DETERMINERS.has(next.text) || PRONOUNS.has(next.text));
   }
-  return verbLike(word) && (objectFollows || next === undefined) ||
-    (KNOWN_VERBS.has(word.root) && has(word, "Verb") && objectFollows);
+  // Only verbs the planner knows start a coordinated predicate ("and pick a day"); other
+  // verb-tagged words in a list are nouns ("brand, frame size and price").
+  return KNOWN_VERBS.has(word.root) && verbLike(word) && (objectFollows || next === undefined);
 }
 
 function verbLike(word: Word): boolean {
