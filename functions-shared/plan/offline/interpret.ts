@@ -1070,11 +1070,9 @@ export class Interpreter {
       if (entity === null) continue;
       const wasDescribed = entity.described;
       if (!entity.baseline && !wasDescribed) this.describe(entity, [], true);
-      if (entity.baseline && !wasDescribed) {
+      if (entity.baseline) {
         this.already(`Already in the ${this.template} template: table ${entity.table}.`);
-      } else if (entity.baseline) {
-        this.already(`Already in the ${this.template} template: table ${entity.table}.`);
-      }
+      } else if (wasDescribed) this.already(`Already planned: table ${entity.table}.`);
       if (subjectIsThing && subjectEntity) {
         this.link(entity, subjectEntity, { required: true });
       } else this.setActor(entity, subject);

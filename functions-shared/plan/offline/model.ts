@@ -113,9 +113,21 @@ export function editDistance(a: string, b: string, cap = 3): number {
 /** Whether two words are the same allowing for a typo (longer words allow more). */
 export function closeSpelling(a: string, b: string): boolean {
   if (a === b) return true;
+  if (/\d/.test(a) || /\d/.test(b)) return false;
   const length = Math.min(a.length, b.length);
   if (length < 5) return false;
   return editDistance(a, b, 2) <= (length >= 8 ? 2 : 1);
+}
+
+/** Whether two names have the same words up to a typo each; words with digits must match. */
+function sameWordsClosely(a: string, b: string): boolean {
+  const x = a.split(" ");
+  const y = b.split(" ");
+  return x.length === y.length &&
+    x.every((w, i) => {
+      const v = y[i] ?? "";
+      return /\d/.test(w) || /\d/.test(v) ? w === v : closeSpelling(w, v);
+    });
 }
 
 /** The entities of one vibe and how names resolve to them. */
@@ -187,7 +199,6 @@ export class EntityRegistry {
     const head = key.split(" ").at(-1) ?? key;
     // "box" for "vegetable box", "flag keys" → "feature flag" (head of the subject's words).
     const byHead = this.entities.filter((e) => e.key.split(" ").at(-1) === head);
-    if (byHead.length === 1 && !byHead[0]?.baseline) return byHead[0];
     if (byHead.length === 1 && (key === head || byHead[0]?.key.endsWith(key))) return byHead[0];
     const byWords = this.entities.filter((e) => key.split(" ").every((w) => e.key.includes(w)));
     if (byWords.length === 1 && key.split(" ").length > 1) return byWords[0];
@@ -198,10 +209,25 @@ export class EntityRegistry {
       return this.entities.find((e) => e.table === "organizations");
     }
     const close = this.entities.filter((e) =>
-      closeSpelling(e.key, key) ||
+      sameWordsClosely(e.key, key) ||
       (key === head && closeSpelling(e.key.split(" ").at(-1) ?? "", head))
     );
     return close.length === 1 ? close[0] : undefined;
+  }
+
+  /**
+   * Like {@linkcode find}, and when nothing matches, the one entity with the same head noun:
+   * for rules that refer back to a thing under another name ("leave requests" for the "time
+   * off requests" described earlier). Never used to decide whether to create a table.
+   */
+  findLoosely(phrase: NounPhrase | string): Entity | undefined {
+    const found = this.find(phrase);
+    if (found) return found;
+    const key = typeof phrase === "string" ? phrase : this.keyOf(phrase);
+    const head = key?.split(" ").at(-1);
+    if (head === undefined) return undefined;
+    const byHead = this.entities.filter((e) => !e.baseline && e.key.split(" ").at(-1) === head);
+    return byHead.length === 1 ? byHead[0] : undefined;
   }
 
   /** Adds an entity for `key` with table name `table` (derived from the key by default). */
