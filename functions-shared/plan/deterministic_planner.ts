@@ -32,6 +32,8 @@ export const OFFLINE_LIMITS = {
   fieldsPerTable: 40,
   /** Characters of one sentence that are read. */
   sentenceLength: 600,
+  /** Sentences listed one by one in the plan's requirements; the rest are counted in one. */
+  requirements: 400,
 } as const;
 
 const SQL_LIKE = [
@@ -196,7 +198,8 @@ export function planFromVibe(input: PlanInput): Plan {
     }
   }
 
-  const requirements: Requirement[] = all.map((sentence, i) => {
+  const requirements: Requirement[] = all.slice(0, OFFLINE_LIMITS.requirements).map((text, i) => {
+    const sentence = text.length > 1000 ? `${text.slice(0, 999)}\u2026` : text;
     if (i >= OFFLINE_LIMITS.sentences) {
       return notApplied(
         sentence,
@@ -208,11 +211,24 @@ export function planFromVibe(input: PlanInput): Plan {
     if (why !== undefined) return notApplied(sentence, why);
     return requirementOf(sentence, outcomes.get(i));
   });
+  if (all.length > OFFLINE_LIMITS.requirements) {
+    const rest = all.length - OFFLINE_LIMITS.requirements;
+    requirements.push(notApplied(
+      `(${rest} more sentences)`,
+      `Not planned: the offline planner reads the first ${OFFLINE_LIMITS.sentences} sentences and ` +
+        `lists the first ${OFFLINE_LIMITS.requirements}; shorten the description.`,
+    ));
+  }
   return { ...plan, requirements };
 }
 
+/** A reason cut to what a requirement may hold. */
+function clip(reason: string): string {
+  return reason.length > 3000 ? `${reason.slice(0, 2999)}\u2026` : reason;
+}
+
 function notApplied(sentence: string, reason: string): Requirement {
-  return { sentence, status: "not_applied", reason, changes: [] };
+  return { sentence, status: "not_applied", reason: clip(reason), changes: [] };
 }
 
 const UNRECOGNISED = "No table, field, link or rule found in it: say what people do or what " +
@@ -235,8 +251,8 @@ function requirementOf(sentence: string, outcome: ClauseOutcome | undefined): Re
   return {
     sentence,
     status: "applied",
-    reason: `${outcome.done.join(" ")}${skipped}`.trim(),
-    changes,
+    reason: clip(`${outcome.done.join(" ")}${skipped}`.trim()),
+    changes: changes.slice(0, 200),
   };
 }
 

@@ -123,6 +123,32 @@ function checkSize(plan: Plan, report: Report): void {
   over("policies", "policies", plan.policies.length, PLAN_LIMITS.policies);
   over("grants", "grants", plan.grants.length, PLAN_LIMITS.grants);
   over("requirements", "requirements", plan.requirements.length, PLAN_LIMITS.requirements);
+  const long = (path: string, what: string, text: string | null, limit: number) => {
+    if (text !== null && text.length > limit) {
+      report(
+        path,
+        `Cannot use a ${what} of ${text.length} characters: the limit is ${limit}; shorten it.`,
+      );
+    }
+  };
+  plan.policies.forEach((policy, p) => {
+    long(`policies[${p}].description`, "policy description", policy.description, 1000);
+  });
+  plan.requirements.forEach((requirement, r) => {
+    long(`requirements[${r}].sentence`, "requirement sentence", requirement.sentence, 2000);
+    long(
+      `requirements[${r}].reason`,
+      "requirement reason",
+      requirement.reason,
+      PLAN_LIMITS.textLength,
+    );
+    over(
+      `requirements[${r}].changes`,
+      "changes in one requirement",
+      requirement.changes.length,
+      200,
+    );
+  });
   plan.tables.forEach((table, t) => {
     over(
       `tables[${t}].columns`,

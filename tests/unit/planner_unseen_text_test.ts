@@ -182,3 +182,11 @@ Deno.test("a 20 KB vibe is planned within the caps, and what is beyond them says
     if (added === OFFLINE_LIMITS.tables) assert.ok(capped.length > 0, "the table cap is reported");
   }
 });
+
+Deno.test("a 64 KB vibe of tiny sentences and one endless sentence still yields a valid plan", () => {
+  const tiny = plan("Bikes have a price. ".repeat(3200));
+  assert.equal(tiny.requirements.length, OFFLINE_LIMITS.requirements + 1);
+  assert.match(tiny.requirements.at(-1)?.sentence ?? "", /^\(\d+ more sentences\)$/);
+  const endless = plan(`Sellers post bikes with ${"a price and ".repeat(5000)}a brand`);
+  assert.ok((endless.requirements[0]?.sentence.length ?? 0) <= 1000);
+});
