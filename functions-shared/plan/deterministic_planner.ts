@@ -86,6 +86,7 @@ function hindsightOf(interpreter: Interpreter): Hindsight {
       described: e.described,
     }])),
     targets: interpreter.targets,
+    possessions: interpreter.possessions,
   };
 }
 

@@ -49,6 +49,7 @@ export function singular(word: string): string {
   if (irregular !== undefined) return UNCOUNTABLE.has(word) ? word : irregular;
   if (UNCOUNTABLE.has(word) || word.length <= 3) return word;
   if (word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  if (/[aeiou][sz]es$/.test(word) && !/[^aeiou]uses$/.test(word)) return word.slice(0, -1);
   if (/(?:ss|x|z|ch|sh|[^aeiou]us)es$/.test(word)) return word.slice(0, -2);
   if (word.endsWith("s") && !/(ss|us|is)$/.test(word)) return word.slice(0, -1);
   return word;

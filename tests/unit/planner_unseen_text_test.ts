@@ -190,3 +190,51 @@ Deno.test("a 64 KB vibe of tiny sentences and one endless sentence still yields 
   const endless = plan(`Sellers post bikes with ${"a price and ".repeat(5000)}a brand`);
   assert.ok((endless.requirements[0]?.sentence.length ?? 0) <= 1000);
 });
+
+Deno.test("phrasings: imperatives, 'we', listings of a thing, shared heads, what people call theirs", () => {
+  const crm = plan(
+    "Track leads, companies and deals. A deal has an amount, a stage and a close date and " +
+      "belongs to a company.",
+    "saas",
+  );
+  assert.deepEqual(columnsOf(crm, "deals").slice(2, -1), [
+    "company_id",
+    "amount",
+    "stage",
+    "close_date",
+  ]);
+  assert.ok(["leads", "companies"].every((t) => crm.tables.some((x) => x.name === t)));
+
+  const uptime = plan(
+    "Each workspace can add HTTP checks with a URL and an expected status code. We store every " +
+      "ping result with latency and status.",
+    "saas",
+  );
+  assert.deepEqual(columnsOf(uptime, "results").slice(2, -1), ["latency", "status"]);
+
+  const bikes = plan(
+    "Riders can sell their old bikes. A bike listing has a make, a model and an asking price.",
+  );
+  assert.deepEqual(columnsOf(bikes, "bikes").slice(1, -1), [
+    "rider_id",
+    "make",
+    "model",
+    "asking_price",
+  ]);
+
+  const parking = plan(
+    "Drivers find and reserve parking spaces by the hour. Owners set an hourly rate and " +
+      "availability for their spaces. Reservations have a start and end time.",
+  );
+  assert.deepEqual(columnsOf(parking, "parking_spaces").slice(1, -1), [
+    "owner_id",
+    "hourly_rate",
+    "availability",
+  ]);
+  assert.deepEqual(columnsOf(parking, "reservations").slice(1, -1), [
+    "driver_id",
+    "parking_space_id",
+    "start_time",
+    "end_time",
+  ]);
+});

@@ -126,6 +126,29 @@ const GENERIC_OBJECTS = new Set([
   "them",
 ]);
 /** Field heads whose "of" list is the values: "a status of pending, approved or rejected". */
+/** Verbs that set a value on something: "Owners set an hourly rate for their spaces". */
+const SETTING_VERBS = new Set([
+  "set",
+  "specify",
+  "enter",
+  "choose",
+  "pick",
+  "select",
+  "define",
+  "configure",
+  "provide",
+  "give",
+]);
+/** Verbs by which someone deals with rows others create. */
+const HANDLE_VERBS = new Set([
+  "handle",
+  "receive",
+  "process",
+  "fulfil",
+  "fulfill",
+  "triage",
+  "resolve",
+]);
 const ENUM_HEADS = new Set([
   "status",
   "type",
@@ -306,6 +329,8 @@ export class Interpreter {
   readonly rules: Rule[] = [];
   /** Keys of phrases used as link targets, for the second reading. */
   readonly targets = new Set<string>();
+  /** Things people call theirs ("their spaces"), by key, with the person's role. */
+  readonly possessions = new Map<string, string>();
   readonly outcomes = new Map<number, ClauseOutcome>();
   private sentence = 0;
   /** The entity the previous predicate of the current statement created or described. */
@@ -475,6 +500,8 @@ export class Interpreter {
     }
     const entity = this.registry.add(key, this.sentence);
     entity.stub = stub;
+    const owner = this.possessor(key);
+    if (owner !== null) entity.actor = owner;
     return entity;
   }
 
@@ -647,6 +674,17 @@ export class Interpreter {
     }
   }
 
+  /** Who calls the thing with this key theirs, by the first reading (head noun allowed). */
+  private possessor(key: string): string | null {
+    const possessions = this.hindsight?.possessions;
+    if (possessions === undefined || key === "") return null;
+    const exact = possessions.get(key);
+    if (exact !== undefined) return exact;
+    const head = key.split(" ").at(-1);
+    const byHead = [...possessions].filter(([k]) => k.split(" ").at(-1) === head);
+    return byHead.length === 1 ? byHead[0]?.[1] ?? null : null;
+  }
+
   /** The key the first reading gave a described entity this phrase names, or null. */
   private hindsightKey(phrase: NounPhrase): string | null {
     const key = this.registry.keyOf(phrase);
@@ -688,6 +726,15 @@ export class Interpreter {
       });
       return;
     }
+    const role = this.personRole(subject);
+    if (role !== null) {
+      for (const item of predicate.complements.flatMap((c) => c.items)) {
+        const key = this.registry.keyOf(item);
+        if (item.possessive && key !== null && !this.possessions.has(key)) {
+          this.possessions.set(key, role);
+        }
+      }
+    }
     this.dispatch(subject, predicate);
     const focus = this.focus as Entity | null;
     if (limited && object && focus !== null) {
@@ -722,6 +769,7 @@ export class Interpreter {
       return this.readHave(subject, predicate);
     }
     if (BELONG_VERBS.has(verb)) return this.readBelong(subject, predicate);
+    if (HANDLE_VERBS.has(verb)) return this.readHandle(predicate);
     if (["move", "go", "progress", "pass", "flow", "cycle"].includes(verb)) {
       // "Applications move through stages: applied, screening, hired".
       const through = predicate.complements.find((c) =>
@@ -752,6 +800,19 @@ export class Interpreter {
       (!CREATE_VERBS.has(verb) || this.possessiveObject(predicate))
     ) {
       return this.readChange(subject, predicate);
+    }
+    const forTarget = predicate.complements.find((c) => c.prep === "for" || c.prep === "on")
+      ?.items[0];
+    const forEntity = forTarget ? this.resolve(forTarget) : null;
+    if (
+      SETTING_VERBS.has(verb) && this.focus === null && forEntity !== null && !forEntity.baseline &&
+      !this.makesContent(predicate)
+    ) {
+      // "Owners set an hourly rate and availability for their spaces".
+      const objects = predicate.complements.filter((c) => c.prep === null).flatMap((c) => c.items);
+      this.focus = forEntity;
+      this.addFields(forEntity, objects);
+      return;
     }
     if (
       FIELD_VERBS.has(verb) && this.focus !== null && !this.isNewThingVerb(verb, predicate) &&
@@ -823,10 +884,10 @@ export class Interpreter {
       for (
         const object of predicate.complements.filter((c) => c.prep === null).flatMap((c) => c.items)
       ) {
-        const entity = this.entityFor(object, true);
-        if (entity) {
-          this.describe(entity, withList?.items ?? object.values?.map(valuePhrase) ?? [], true);
-        }
+        const fields = withList?.items ?? object.values?.map(valuePhrase) ?? [];
+        const entity = this.entityFor(object, true, fields.length === 0);
+        if (entity && fields.length === 0) this.announce(entity);
+        else if (entity) this.describe(entity, fields, true);
       }
       return;
     }
@@ -943,6 +1004,27 @@ export class Interpreter {
     if (phrases.length > 0) this.addFields(entity, phrases);
   }
 
+  // ---- "Agents handle support tickets": the thing exists; someone else makes it ----------------
+
+  private readHandle(predicate: Predicate): void {
+    const objects = predicate.complements.filter((c) => c.prep === null).flatMap((c) => c.items);
+    if (objects.length === 0) {
+      this.fail(
+        `Cannot tell what is ${predicate.verb}d: name the thing, e.g. "Agents ${predicate.verb} tickets".`,
+      );
+      return;
+    }
+    for (const object of objects) {
+      const known = this.registry.find(object);
+      if (known) {
+        this.already(`Already planned: table ${known.table}.`);
+        continue;
+      }
+      const entity = this.entityFor(object, true, true);
+      if (entity) this.announce(entity);
+    }
+  }
+
   // ---- "X belong to Y" ----------------------------------------------------------------------
 
   private readBelong(subject: NounPhrase, predicate: Predicate): void {
@@ -1039,6 +1121,19 @@ export class Interpreter {
     const subjectEntity = this.registry.find(subject);
     const subjectIsThing = subjectEntity !== undefined && subjectEntity.described &&
       !isPersonWord(subject.head) && !this.isActing(subject);
+    const [lead, ...others] = objects;
+    if (
+      lead && others.length > 0 &&
+      (lead.range !== null || ["rating", "review", "score"].includes(lead.head)) &&
+      others.every((o) => CONTENT_NOUNS.has(o.head) && !o.plural)
+    ) {
+      // "leave a rating from 1 to 5 and a comment": the comment goes with the rating.
+      objects.splice(1);
+      predicate = {
+        ...predicate,
+        complements: [...predicate.complements, { prep: "with", items: others }],
+      };
+    }
     for (const object of objects) {
       if (object.words.length === 0) continue;
       if (this.personRole(object) !== null && !this.registry.find(object)?.described) {
@@ -1066,10 +1161,14 @@ export class Interpreter {
         this.addItems(existing, container, subject);
         continue;
       }
-      const entity = this.entityFor(object, true);
+      // What the product itself keeps ("We manage a fleet of delivery vans") is named in
+      // passing: the sentence that describes it may name it more plainly ("Vans have ...").
+      const byProduct = this.isProductPhrase(subject);
+      const entity = this.entityFor(object, true, byProduct);
       if (entity === null) continue;
       const wasDescribed = entity.described;
-      if (!entity.baseline && !wasDescribed) this.describe(entity, [], true);
+      if (byProduct && !wasDescribed) this.announce(entity);
+      else if (!entity.baseline && !wasDescribed) this.describe(entity, [], true);
       if (entity.baseline) {
         this.already(`Already in the ${this.template} template: table ${entity.table}.`);
       } else if (wasDescribed) this.already(`Already planned: table ${entity.table}.`);
@@ -1161,6 +1260,21 @@ export class Interpreter {
         const fields: NounPhrase[] = [];
         const sole = complement.items.length === 1;
         for (const item of complement.items) {
+          if (
+            item.values !== null && item.values.length >= 2 && !ENUM_HEADS.has(item.head) &&
+            hasFieldLikeValues(item.values) && item.values.every((v) => !/^\d/.test(v))
+          ) {
+            // "reply with a quote (price, estimated days)": a thing with fields of its own.
+            const child = this.entityFor({ ...item, values: null }, true);
+            if (child && child !== entity) {
+              this.describe(child, item.values.map(valuePhrase), true);
+              if (child.actor === null && entity.actor !== null && !child.baseline) {
+                child.actor = entity.actor;
+              }
+              this.link(child, entity, { required: false });
+            }
+            continue;
+          }
           const target = this.registry.find(item);
           const role = this.personRole(item);
           if (
@@ -1316,8 +1430,11 @@ export class Interpreter {
         (known !== undefined &&
           ((known.actor !== null && known.actor !== role) || known.actorEntity !== null)) ||
         (knownElsewhere && knownElsewhere.actor !== null && knownElsewhere.actor !== role) ||
-        (known !== undefined && known.stub === false && !RELATION_CREATES_OBJECT.has(verb));
-      const generic = object !== null && GENERIC_BOOKED.has(object.head) && !known;
+        (known !== undefined && known.stub === false && !RELATION_CREATES_OBJECT.has(verb)) ||
+        (object !== null &&
+          ![null, role].includes(this.possessor(this.registry.keyOf(object) ?? "")));
+      const generic = object !== null && GENERIC_BOOKED.has(object.head) && !known &&
+        object.words.length === 1;
       const makesObject = object !== null && person === null && !createdByOther && !generic &&
         RELATION_CREATES_OBJECT.has(verb) && direct.length > 0;
       if (makesObject && object !== null) {

@@ -75,6 +75,8 @@ export interface Hindsight {
   >;
   /** Keys of phrases used as link targets ("belong to a company"). */
   readonly targets: ReadonlySet<string>;
+  /** Who calls a thing theirs: "Owners set a rate for their spaces" → space: owner. */
+  readonly possessions: ReadonlyMap<string, string>;
 }
 
 const BASELINE_KEYS: Readonly<Record<Template, readonly string[]>> = {
@@ -118,6 +120,21 @@ export function closeSpelling(a: string, b: string): boolean {
   if (length < 5) return false;
   return editDistance(a, b, 2) <= (length >= 8 ? 2 : 1);
 }
+
+/** Head nouns that stand for the thing they record: "a bike listing" is a bike. */
+const RECORD_WORDS = new Set([
+  "listing",
+  "entry",
+  "record",
+  "post",
+  "ad",
+  "advert",
+  "page",
+  "detail",
+  "details",
+  "info",
+  "profile",
+]);
 
 /** Whether two names have the same words up to a typo each; words with digits must match. */
 function sameWordsClosely(a: string, b: string): boolean {
@@ -191,6 +208,16 @@ export class EntityRegistry {
   }
 
   private lookup(key: string): Entity | undefined {
+    const words = key.split(" ");
+    if (words.length >= 2 && RECORD_WORDS.has(words.at(-1) ?? "")) {
+      // "a bike listing" is the bike; "a recipe entry" the recipe.
+      const thing = this.lookupExact(words.slice(0, -1).join(" "));
+      if (thing) return thing;
+    }
+    return this.lookupExact(key);
+  }
+
+  private lookupExact(key: string): Entity | undefined {
     const exact = this.entities.find((e) => e.key === key || e.table === snakeCase(key));
     if (exact) return exact;
     const asTable = tableNameFor(key);

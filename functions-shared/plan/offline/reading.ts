@@ -763,6 +763,10 @@ class PhraseReader {
 
   /** Noun phrases joined by commas, and, or: "a title, a price and a condition". */
   phraseList(): NounPhrase[] {
+    return distributeHeads(this.readList());
+  }
+
+  private readList(): NounPhrase[] {
     const items: NounPhrase[] = [];
     for (let guard = 0; guard < 40; guard++) {
       const phrase = this.nounPhrase();
@@ -783,6 +787,73 @@ class PhraseReader {
     }
     return items;
   }
+}
+
+/** Modifiers that share a following head: "a start and end time", "check-in and check-out dates". */
+const SHARED_HEAD_MODIFIERS = new Set([
+  "start",
+  "end",
+  "first",
+  "last",
+  "min",
+  "minimum",
+  "max",
+  "maximum",
+  "pickup",
+  "pick_up",
+  "dropoff",
+  "drop_off",
+  "opening",
+  "closing",
+  "check_in",
+  "check_out",
+  "departure",
+  "arrival",
+  "billing",
+  "shipping",
+  "home",
+  "work",
+  "mobile",
+  "primary",
+  "secondary",
+  "low",
+  "high",
+  "daily",
+  "weekly",
+  "monthly",
+  "yearly",
+  "current",
+  "target",
+  "previous",
+  "next",
+  "expected",
+  "actual",
+  "sale",
+  "cost",
+  "buy",
+  "sell",
+]);
+
+/** "a start and end time" → "start time", "end time"; a plural shared head becomes singular. */
+function distributeHeads(items: NounPhrase[]): NounPhrase[] {
+  return items.map((item, k) => {
+    const next = items[k + 1];
+    const [modifier] = item.words;
+    if (
+      next === undefined || item.words.length !== 1 || modifier === undefined ||
+      !SHARED_HEAD_MODIFIERS.has(modifier) || next.words.length < 2 ||
+      !SHARED_HEAD_MODIFIERS.has(next.words[0] ?? "")
+    ) return item;
+    const head = next.head;
+    return { ...item, words: [modifier, ...next.words.slice(1, -1), head], head, plural: false };
+  }).map((item, k, all) => {
+    const previous = items[k];
+    // The second of the pair keeps its words, singular when the head was shared and plural.
+    if (k > 0 && all[k - 1] !== items[k - 1] && previous && previous.plural) {
+      return { ...item, words: [...item.words.slice(0, -1), item.head], plural: false };
+    }
+    return item;
+  });
 }
 
 /** "lead, qualified, in progress or closed" → each value. */
@@ -837,8 +908,10 @@ function startsPredicateAt(words: readonly Word[], k: number): boolean {
     (DETERMINERS.has(next.text) || PRONOUNS.has(next.text) || has(next, "Noun") ||
       PREPOSITIONS.has(next.text));
   if (pluralLooking(word)) {
+    // "accepts the request", "belongs to a company".
     return KNOWN_VERBS.has(word.root) && next !== undefined &&
-      (DETERMINERS.has(next.text) || PRONOUNS.has(next.text));
+      (DETERMINERS.has(next.text) || PRONOUNS.has(next.text) ||
+        (has(word, "Verb") && PREPOSITIONS.has(next.text)));
   }
   // Only verbs the planner knows start a coordinated predicate ("and pick a day"); other
   // verb-tagged words in a list are nouns ("brand, frame size and price").
@@ -1072,8 +1145,34 @@ export const EMPTY_PHRASE: NounPhrase = {
 };
 
 /** Reads a tagged sentence (one clause; split on `;` before). */
+const SELF = new Set(["we", "i", "you", "they"]);
+const PRODUCT: NounPhrase = { ...EMPTY_PHRASE, words: ["app"], head: "app" };
+
 export function readStatement(words: readonly Word[]): Statement {
   let start = 0;
+  const first = words[0];
+  // "Track leads, companies and deals": an imperative, about the product itself.
+  const laterVerb = verbIndex(words, 0);
+  if (
+    first !== undefined && KNOWN_VERBS.has(first.root) && has(first, "Verb") &&
+    !has(first, "Noun") &&
+    !has(first, "Plural") && words[1] !== undefined &&
+    (has(words[1], "Noun") || DETERMINERS.has(words[1].text)) &&
+    (laterVerb < 0 || pluralLooking(words[laterVerb] as Word))
+  ) {
+    const predicates = readPredicates(words, 0);
+    return { subject: [PRODUCT], predicates, hasVerb: true, words };
+  }
+  // "When a check fails 3 times we open an incident": the main clause starts at "we".
+  if (SUBORDINATORS.has(first?.text ?? "") && !words.some((w) => w.post.includes(","))) {
+    const self = words.findIndex((w, k) => k > 1 && SELF.has(w.text) && verbHere(words, k + 1));
+    if (self > 0) start = self;
+  }
+  if (SELF.has(words[start]?.text ?? "") && words[start + 1] !== undefined) {
+    // "We store every ping result": the product acts.
+    const predicates = readPredicates(words, start + 1);
+    if (predicates.length > 0) return { subject: [PRODUCT], predicates, hasVerb: true, words };
+  }
   // "Once a trade happens, ...": skip a leading subordinate clause up to its comma.
   if (SUBORDINATORS.has(words[0]?.text ?? "")) {
     const comma = words.findIndex((w) => w.post.includes(","));
@@ -1129,6 +1228,11 @@ export function readStatement(words: readonly Word[]): Statement {
   }
   const subjectWords = words.slice(0, v);
   const subject = new PhraseReader(subjectWords, start).phraseList();
+  return { subject, predicates: readPredicates(words, v), hasVerb: true, words };
+}
+
+/** The predicates from `v` on: "belong to a client and have a number". */
+function readPredicates(words: readonly Word[], v: number): Predicate[] {
   const predicates: Predicate[] = [];
   let i = v;
   for (let guard = 0; guard < 8 && i < words.length; guard++) {
@@ -1142,7 +1246,7 @@ export function readStatement(words: readonly Word[]): Statement {
     if (end <= i) break;
     i = end;
   }
-  return { subject, predicates, hasVerb: true, words };
+  return predicates;
 }
 
 /** Whether a phrase's head is a person noun (or tagged as one). */
