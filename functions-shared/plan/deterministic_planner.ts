@@ -8,6 +8,7 @@
  * the vibe's length and capped in sentences, tables and fields.
  */
 
+import { singular } from "../text/inflection.ts";
 import { tagSentence } from "../text/nlp.ts";
 import { vibeSentences } from "../text/sentences.ts";
 import { baselinePlan } from "./baseline.ts";
@@ -154,10 +155,12 @@ export function planFromVibe(input: PlanInput): Plan {
   const dropped = new Map<number, string>();
   let plan = baseline;
   let outcomes = new Map<number, ClauseOutcome>();
+  let renamed: ReadonlyMap<string, string> = new Map();
   for (let attempt = 0; attempt < 4; attempt++) {
     const kept = read.filter((r) => !dropped.has(r.sentence));
     const interpreter = interpret(input.template, baseline, kept, hindsight);
     outcomes = new Map(interpreter.outcomes);
+    renamed = interpreter.registry.renamed;
     plan = structuredClone(baseline);
     try {
       buildEntities(plan, interpreter.registry.entities);
@@ -210,7 +213,7 @@ export function planFromVibe(input: PlanInput): Plan {
     }
     const why = refused.get(i) ?? dropped.get(i);
     if (why !== undefined) return notApplied(sentence, why);
-    return requirementOf(sentence, outcomes.get(i));
+    return requirementOf(sentence, outcomes.get(i), renamed);
   });
   if (all.length > OFFLINE_LIMITS.requirements) {
     const rest = all.length - OFFLINE_LIMITS.requirements;
@@ -237,8 +240,32 @@ const UNRECOGNISED = "No table, field, link or rule found in it: say what people
   'client", "Slugs are unique" or "Ratings are between 1 and 5"; or set OPENAI_API_KEY to use ' +
   "the LLM planner.";
 
-function requirementOf(sentence: string, outcome: ClauseOutcome | undefined): Requirement {
-  if (outcome === undefined) return notApplied(sentence, UNRECOGNISED);
+/** Rewrites table names a later sentence renamed ("houseplant_cuttings" → "cuttings"). */
+function renaming(renamed: ReadonlyMap<string, string>): (text: string) => string {
+  const names = new Map(renamed);
+  for (const [before, after] of renamed) {
+    names.set(`${singular(before)}_id`, `${singular(after)}_id`);
+  }
+  const pattern = names.size === 0
+    ? null
+    : new RegExp(`\\b(${[...names.keys()].join("|")})\\b`, "g");
+  return (text) =>
+    pattern === null ? text : text.replace(pattern, (name) => names.get(name) ?? name);
+}
+
+function requirementOf(
+  sentence: string,
+  found: ClauseOutcome | undefined,
+  renamed: ReadonlyMap<string, string>,
+): Requirement {
+  if (found === undefined) return notApplied(sentence, UNRECOGNISED);
+  const rename = renaming(renamed);
+  const outcome: ClauseOutcome = {
+    ...found,
+    done: found.done.map(rename),
+    failed: found.failed.map(rename),
+    changes: found.changes.map((c) => ({ ...c, target: rename(c.target) })),
+  };
   const changes: RequirementChange[] = [];
   for (const change of outcome.changes) {
     if (!changes.some((c) => c.kind === change.kind && c.target === change.target)) {

@@ -517,10 +517,6 @@ export class Interpreter {
     }
   }
 
-  private tableNamed(entity: Entity): string {
-    return entity.table;
-  }
-
   // ---- fields and links ------------------------------------------------------------------
 
   private addField(entity: Entity, field: FieldSpec): boolean {

@@ -150,6 +150,8 @@ function sameWordsClosely(a: string, b: string): boolean {
 /** The entities of one vibe and how names resolve to them. */
 export class EntityRegistry {
   readonly entities: Entity[] = [];
+  /** Tables renamed after they were first reported: old name → new name. */
+  readonly renamed = new Map<string, string>();
   /** Tenant words ("company") the vibe uses as things of their own, not as the organization. */
   readonly entityNouns = new Set<string>();
 
@@ -286,6 +288,7 @@ export class EntityRegistry {
    */
   rename(entity: Entity, key: string): void {
     const table = tableNameFor(key);
+    const before = entity.table;
     if (
       entity.baseline ||
       this.entities.some((e) => e !== entity && (e.table === table || e.key === key))
@@ -294,6 +297,7 @@ export class EntityRegistry {
     const newColumn = `${singular(table)}_id`;
     (entity as { key: string }).key = key;
     entity.table = table;
+    this.renamed.set(before, table);
     for (const other of this.entities) {
       for (const link of other.links) {
         if (link.target === entity && link.column === oldColumn) link.column = newColumn;
