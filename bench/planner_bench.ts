@@ -105,7 +105,7 @@ if (import.meta.main) {
   main();
 } else {
   planFromVibe({ vibeText: "Sellers post bikes with a price.", template: "marketplace" });
-  Deno.bench("offline planner: one corpus description", () => {
+  Deno.bench("offline planner: ten corpus descriptions", () => {
     for (const entry of PLANNER_CORPUS.slice(0, 10)) {
       planFromVibe({ vibeText: entry.text, template: entry.template });
     }
