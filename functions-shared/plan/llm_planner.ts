@@ -1,6 +1,7 @@
 /**
  * @module The LLM planner: a chat model's structured output on the Plan schema, merged onto the
- * template baseline and validated; a rejected plan is sent back once with the reasons.
+ * template baseline and validated; a rejected plan is sent back with the validator's reasons
+ * (at most `maxAttempts` requests in all), and a plan is used only once it passes.
  */
 
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -24,7 +25,8 @@ export interface LlmPlannerOptions {
 
 const INSTRUCTIONS = `You design Supabase (Postgres) backends. You receive a template's baseline
 plan as JSON and a product description (the "vibe"). Return the complete plan: the baseline plus
-what the vibe asks for.
+what the vibe asks for. The plan is checked before anything runs; a plan that breaks a rule
+below is sent back to you with the reasons.
 
 Rules:
 - Keep every baseline table, column, policy (with its name and rule), grant, function, trigger
@@ -35,14 +37,30 @@ Rules:
   an owner column "uuid not null default auth.uid() references auth.users(id) on delete cascade"
   named in ownerColumn; created_at timestamptz not null default now(); an index on every foreign
   key and owner column. Foreign keys point at a primary key (public tables) or auth.users(id).
+  In the saas template, new tables also get "org_id uuid not null references
+  organizations(id) on delete cascade".
 - Column types: ${COLUMN_TYPES.join(", ")}, numeric(p,s).
-- Policies are permissive, for roles anon and/or authenticated. Write (select auth.uid()), never
-  a bare auth.uid(). In subqueries name tables as public.<table> with an alias. Never use true
-  for rows that belong to someone. At most one policy per table, command and role: combine
-  conditions with or. select and delete policies have only using; insert only with check;
-  update both.
-- Grants: anon and authenticated get exactly the privileges their policies need;
-  service_role gets select, insert, update, delete on every table.
+- Defaults are only constants, now(), current_date, gen_random_uuid(), auth.uid() (uuid
+  columns) or now() plus an interval — never a function call or a query. Checks compare the
+  row's own columns with constants and simple functions (char_length, lower, coalesce, ...);
+  no subqueries. New columns on profiles must be nullable or have a default.
+- Policies are permissive, for roles anon and/or authenticated; anon may only select. Write
+  (select auth.uid()), never a bare auth.uid(); never use auth.jwt(), auth.role(),
+  current_setting() or any other function in a policy except the plan's private helpers
+  (private.is_org_member(org_id), private.has_org_role(org_id, array['owner', 'admin'])).
+  Every "or" operand of an insert, update, delete or all policy, and every operand that
+  mentions the user, must tie the row to the user in one of these forms:
+    <owner or user column> = (select auth.uid())
+    private.is_org_member(<org column>)
+    exists (select 1 from public.<parent> p where p.id = <table>.<parent>_id and <one of these forms on p>)
+  "true" (or a condition on the row's own columns) is allowed only in select policies, for
+  rows meant to be readable by everyone the policy targets. A policy never reads its own table,
+  and select policies of two tables never read each other. At most one policy per table,
+  command and role: combine conditions with or. select and delete policies have only using;
+  insert only with check; update both.
+- Grants: anon gets only select, and only where an anon select policy exists; authenticated
+  gets exactly the privileges its policies need; service_role gets select, insert, update,
+  delete on every table.
 - requirements: one entry per vibe sentence listed, with status applied or not_applied, a
   reason, and the changes it made. Never guess: if a sentence is unclear or cannot be met
   within these rules, mark it not_applied and say how to rephrase it.`;
@@ -96,9 +114,9 @@ export function createLlmPlanner(options: LlmPlannerOptions): Planner {
         messages.push(
           new AIMessage(JSON.stringify(output)),
           new HumanMessage(
-            `The plan was rejected:\n${
-              describeProblems(problems)
-            }\nReturn a corrected complete plan.`,
+            `The plan was rejected (${problems.length} problem${
+              problems.length === 1 ? "" : "s"
+            }):\n${describeProblems(problems)}\nReturn a corrected complete plan.`,
           ),
         );
       }

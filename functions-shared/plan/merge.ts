@@ -5,7 +5,6 @@
  * `validatePlan` then checks is not weaker).
  */
 
-import { planningSentence } from "./requirements/draft.ts";
 import type { Grant, Plan, Policy, Requirement, Table } from "./schema.ts";
 
 function mergeTable(base: Table, proposed: Table | undefined): Table {
@@ -51,7 +50,7 @@ function mergeRequirements(
   proposed: readonly Requirement[],
   sentences: readonly string[],
 ): Requirement[] {
-  const key = (text: string) => planningSentence(text).text;
+  const key = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
   const covered = new Set(proposed.map((r) => key(r.sentence)));
   const missing = sentences.filter((sentence) => !covered.has(key(sentence))).map((sentence) => ({
     sentence,

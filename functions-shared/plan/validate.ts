@@ -7,9 +7,15 @@
 
 import { baselinePlan } from "./baseline.ts";
 import { COLUMN_TYPES, isAllowedColumnType } from "./column_types.ts";
-import { expressionProblem, expressionReferences, topLevelDisjuncts } from "../sql/expression.ts";
+import { disjuncts, parseExpression, renderExpression } from "../sql/expression_parser.ts";
 import { checkIdentifier } from "../sql/identifier.ts";
 import { checkStorage } from "./validate_storage.ts";
+import {
+  analysePolicyExpression,
+  checkProblems,
+  defaultProblem,
+  type PolicyAnalysis,
+} from "./expression_rules.ts";
 import {
   type Column,
   type Plan,
@@ -81,6 +87,8 @@ export function validatePlan(candidate: unknown): PlanValidation {
   const plan = parsed.data;
   const problems: PlanProblem[] = [];
   const report = (path: string, message: string) => problems.push({ path, message });
+  checkSize(plan, report);
+  if (problems.length > 0) return { ok: false, problems };
   const tables = new Map(plan.tables.map((table) => [table.name, table]));
 
   checkTables(plan, tables, report);
@@ -95,6 +103,75 @@ export function validatePlan(candidate: unknown): PlanValidation {
 }
 
 type Report = (path: string, message: string) => void;
+
+/** The most a plan may hold; validation and the migrations it generates stay bounded. */
+export const PLAN_LIMITS = {
+  tables: 100,
+  columnsPerTable: 100,
+  indexesPerTable: 40,
+  policies: 600,
+  grants: 400,
+  requirements: 500,
+  textLength: 4000,
+} as const;
+
+function checkSize(plan: Plan, report: Report): void {
+  const over = (path: string, what: string, count: number, limit: number) => {
+    if (count > limit) {
+      report(path, `Cannot use a plan with ${count} ${what}: the limit is ${limit}; plan less.`);
+    }
+  };
+  over("tables", "tables", plan.tables.length, PLAN_LIMITS.tables);
+  over("policies", "policies", plan.policies.length, PLAN_LIMITS.policies);
+  over("grants", "grants", plan.grants.length, PLAN_LIMITS.grants);
+  over("requirements", "requirements", plan.requirements.length, PLAN_LIMITS.requirements);
+  const long = (path: string, what: string, text: string | null, limit: number) => {
+    if (text !== null && text.length > limit) {
+      report(
+        path,
+        `Cannot use a ${what} of ${text.length} characters: the limit is ${limit}; shorten it.`,
+      );
+    }
+  };
+  plan.policies.forEach((policy, p) => {
+    long(`policies[${p}].description`, "policy description", policy.description, 1000);
+  });
+  plan.requirements.forEach((requirement, r) => {
+    long(`requirements[${r}].sentence`, "requirement sentence", requirement.sentence, 2000);
+    long(
+      `requirements[${r}].reason`,
+      "requirement reason",
+      requirement.reason,
+      PLAN_LIMITS.textLength,
+    );
+    over(
+      `requirements[${r}].changes`,
+      "changes in one requirement",
+      requirement.changes.length,
+      200,
+    );
+  });
+  plan.tables.forEach((table, t) => {
+    over(
+      `tables[${t}].columns`,
+      "columns in one table",
+      table.columns.length,
+      PLAN_LIMITS.columnsPerTable,
+    );
+    over(
+      `tables[${t}].indexes`,
+      "indexes on one table",
+      table.indexes.length,
+      PLAN_LIMITS.indexesPerTable,
+    );
+    if ((table.comment?.length ?? 0) > PLAN_LIMITS.textLength) {
+      report(
+        `tables[${t}].comment`,
+        `Cannot use a table comment over ${PLAN_LIMITS.textLength} characters: shorten it.`,
+      );
+    }
+  });
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
@@ -213,13 +290,13 @@ function checkColumn(
       `Cannot make nullable column "${label}" part of the primary key: set nullable to false.`,
     );
   }
-  if (column.default !== null) {
-    const problem = expressionProblem(column.default);
-    if (problem) {
-      report(`${path}.default`, `Cannot use the default of column "${label}": ${problem}.`);
-    }
+  const badDefault = defaultProblem(column);
+  if (badDefault !== null) {
+    report(`${path}.default`, `Cannot use the default of column "${label}": ${badDefault}.`);
   }
-  if (column.check !== null) checkColumnCheck(table, column, `${path}.check`, report);
+  for (const problem of checkProblems(table, column)) {
+    report(`${path}.check`, `Cannot use the check of column "${label}": ${problem}.`);
+  }
   const ref = column.references;
   if (ref === null) return;
   if (ref.schema === "auth") {
@@ -273,33 +350,6 @@ function checkColumn(
   }
 }
 
-function checkColumnCheck(table: Table, column: Column, path: string, report: Report): void {
-  const label = `${table.name}.${column.name}`;
-  const check = column.check ?? "";
-  const problem = expressionProblem(check);
-  if (problem) {
-    report(path, `Cannot use the check of column "${label}": ${problem}.`);
-    return;
-  }
-  const refs = expressionReferences(check);
-  if (refs.relations.length > 0 || refs.unqualifiedRelations.length > 0) {
-    report(
-      path,
-      `Cannot use the check of column "${label}": a check cannot read other tables; use a policy.`,
-    );
-  }
-  for (const ref of refs.columns) {
-    const known = (ref.qualifier === null || ref.qualifier === table.name) &&
-      table.columns.some((c) => c.name === ref.column);
-    if (!known) {
-      report(
-        path,
-        `Cannot use the check of column "${label}": table "${table.name}" has no column "${ref.column}".`,
-      );
-    }
-  }
-}
-
 function checkOwnerColumn(table: Table, name: string, path: string, report: Report): void {
   const column = table.columns.find((c) => c.name === name);
   const ref = column?.references;
@@ -345,11 +395,20 @@ function foreignKeyCycle(tables: readonly Table[]): string[] {
   return [];
 }
 
+const WRITE_COMMANDS: ReadonlySet<PolicyCommand> = new Set(["insert", "update", "delete", "all"]);
+
+/** The binding forms, for messages. */
+const BINDING_FORMS = "compare an owner or user column with the signed-in user " +
+  "(owner_id = (select auth.uid())), call a membership helper on the row " +
+  "(private.is_org_member(org_id)), or go through a foreign key " +
+  "(exists (select 1 from public.<parent> p where p.id = <table>.<parent>_id and " +
+  "p.owner_id = (select auth.uid())))";
+
 function checkPolicies(plan: Plan, tables: Map<string, Table>, report: Report): void {
   for (const name of duplicates(plan.policies.map((p) => p.name))) {
     report("policies", `Cannot define policy "${name}" twice: give each policy its own name.`);
   }
-  const functions = new Map(plan.functions.map((f) => [`${f.schema}.${f.name}`, f]));
+  const selectReads = new Map<string, Set<string>>();
   plan.policies.forEach((policy, p) => {
     const path = `policies[${p}]`;
     checkName("policy name", policy.name, `${path}.name`, report);
@@ -385,94 +444,91 @@ function checkPolicies(plan: Plan, tables: Map<string, Table>, report: Report): 
         `Cannot create ${policy.command} policy "${policy.name}" with a with check expression: move it to using.`,
       );
     }
-    for (
-      const [field, expression] of [["using", policy.using], [
-        "withCheck",
-        policy.withCheck,
-      ]] as const
-    ) {
-      if (expression !== null) {
-        checkPolicyExpression(
-          policy,
-          table,
-          expression,
-          `${path}.${field}`,
-          tables,
-          functions,
-          report,
-        );
+    if (policy.roles.includes("anon") && WRITE_COMMANDS.has(policy.command)) {
+      report(
+        `${path}.roles`,
+        `Cannot let anon ${policy.command === "all" ? "write" : policy.command} with policy ` +
+          `"${policy.name}" on "${policy.table}": anonymous visitors may only read; give the ` +
+          "policy to authenticated and tie rows to the user.",
+      );
+    }
+    for (const field of ["using", "withCheck"] as const) {
+      const expression = policy[field];
+      if (expression === null) continue;
+      const analysis = checkPolicyExpression(plan, tables, table, policy, expression, {
+        path: `${path}.${field}`,
+        report,
+      });
+      if (policy.command === "select" || policy.command === "all") {
+        const reads = selectReads.get(table.name) ?? new Set<string>();
+        for (const read of analysis.reads) reads.add(read);
+        selectReads.set(table.name, reads);
       }
     }
   });
+  const cycle = readCycle(selectReads);
+  if (cycle.length > 0) {
+    report(
+      "policies",
+      `Cannot create select policies that read each other's tables in a cycle (${
+        cycle.join(" -> ")
+      }): Postgres would recurse forever; go through a private helper function instead.`,
+    );
+  }
   checkSinglePermissivePolicy(plan, report);
 }
 
 function checkPolicyExpression(
-  policy: Policy,
-  table: Table,
-  expression: string,
-  path: string,
+  plan: Plan,
   tables: Map<string, Table>,
-  functions: Map<string, Plan["functions"][number]>,
-  report: Report,
-): void {
+  table: Table,
+  policy: Policy,
+  expression: string,
+  where: { readonly path: string; readonly report: Report },
+): PolicyAnalysis {
   const fail = (reason: string) =>
-    report(path, `Cannot create policy "${policy.name}": ${reason}.`);
-  const problem = expressionProblem(expression);
-  if (problem) return fail(problem);
-  const refs = expressionReferences(expression);
-  for (const call of refs.unwrappedAuthCalls) {
-    fail(`wrap ${call} as (select ${call}) so Postgres evaluates it once per statement`);
-  }
-  for (const name of refs.unqualifiedRelations) {
-    fail(`it reads table "${name}" without a schema; write public.${name}`);
-  }
-  for (const relation of refs.relations) {
-    if (relation.schema !== "public" || !tables.has(relation.name)) {
-      fail(`it reads ${relation.schema}.${relation.name}, which is not a table of the plan`);
-    }
-  }
-  for (const call of refs.functions) {
-    const key = `${call.schema}.${call.name}`;
-    if (key === "auth.uid" || key === "auth.jwt") continue;
-    const fn = functions.get(key);
-    if (fn === undefined) {
-      fail(`it calls ${key}(), which is neither auth.uid(), auth.jwt() nor a function of the plan`);
-    } else {
-      for (const role of policy.roles) {
-        if (!fn.executeRoles.includes(role)) {
-          fail(
-            `role ${role} cannot execute ${key}(); grant it execute or drop the role from the policy`,
-          );
-        }
-      }
-    }
-  }
-  const columnsOf = (name: string): readonly Column[] | undefined =>
-    name === table.name ? table.columns : (() => {
-      const relation = refs.aliases.get(name);
-      return relation?.schema === "public" ? tables.get(relation.name)?.columns : undefined;
-    })();
-  const inScope = [
-    table.columns,
-    ...[...refs.aliases.values()].map((r) => tables.get(r.name)?.columns ?? []),
-  ];
-  for (const ref of refs.columns) {
-    if (ref.qualifier === null) {
-      if (!inScope.some((columns) => columns.some((c) => c.name === ref.column))) {
-        fail(`column "${ref.column}" does not exist on table "${table.name}"`);
-      }
-      continue;
-    }
-    const columns = columnsOf(ref.qualifier);
-    if (columns === undefined) {
+    where.report(where.path, `Cannot create policy "${policy.name}": ${reason}.`);
+  const analysis = analysePolicyExpression(expression, { plan, tables, table, policy });
+  for (const problem of analysis.problems) fail(problem);
+  if (analysis.problems.length > 0) return analysis;
+  for (const operand of analysis.operands) {
+    if (operand.binds) continue;
+    if (operand.mentionsUser) {
       fail(
-        `"${ref.qualifier}.${ref.column}" names neither table "${table.name}" nor an alias of the expression`,
+        `"${operand.text}" refers to the user without tying the row to them; ${BINDING_FORMS}`,
       );
-    } else if (!columns.some((c) => c.name === ref.column)) {
-      fail(`column "${ref.qualifier}.${ref.column}" does not exist`);
+    } else if (WRITE_COMMANDS.has(policy.command)) {
+      fail(
+        `"${operand.text}" would let ${policy.roles.join(" and ")} ${
+          policy.command === "all" ? "write" : policy.command
+        } rows that are not theirs; ${BINDING_FORMS}`,
+      );
     }
   }
+  return analysis;
+}
+
+function readCycle(reads: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string): string[] => {
+    if (state.get(name) === "done") return [];
+    if (state.get(name) === "visiting") return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, "visiting");
+    stack.push(name);
+    for (const next of reads.get(name) ?? []) {
+      const cycle = visit(next);
+      if (cycle.length > 0) return cycle;
+    }
+    stack.pop();
+    state.set(name, "done");
+    return [];
+  };
+  for (const name of reads.keys()) {
+    const cycle = visit(name);
+    if (cycle.length > 0) return cycle;
+  }
+  return [];
 }
 
 function checkSinglePermissivePolicy(plan: Plan, report: Report): void {
@@ -517,6 +573,15 @@ function checkGrants(plan: Plan, tables: Map<string, Table>, report: Report): vo
     const role = grant.role;
     if (role === "service_role") return;
     for (const privilege of new Set(grant.privileges)) {
+      if (role === "anon" && privilege !== "select") {
+        report(
+          path,
+          `Cannot grant ${privilege} on "${grant.table}" to anon: anonymous visitors may only ` +
+            "read; grant it to authenticated.",
+        );
+      }
+    }
+    for (const privilege of new Set(grant.privileges)) {
       const covered = plan.policies.some((policy) =>
         policy.table === grant.table && policy.roles.includes(role) &&
         CLIENT_PRIVILEGES[policy.command].includes(privilege)
@@ -558,21 +623,24 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-/**
- * Whether an or-operand ties the row to the signed-in user: it calls auth.uid(), auth.jwt() or
- * a plan helper in `private`, and reads at least one column. `(select auth.uid()) is not null`
- * (any signed-in user) and `true` do not qualify.
- */
-function bindsRowToUser(expression: string, plan: Plan): boolean {
-  const privateFunctions = new Set(
-    plan.functions.filter((f) => f.schema === "private").map((f) => `${f.schema}.${f.name}`),
-  );
-  const refs = expressionReferences(expression);
-  const callsUser = refs.functions.some((call) =>
-    (call.schema === "auth" && (call.name === "uid" || call.name === "jwt")) ||
-    privateFunctions.has(`${call.schema}.${call.name}`)
-  );
-  return callsUser && refs.columns.length > 0;
+/** The rendered `or` operands of an expression, or null when it does not parse. */
+function operandTexts(expression: string): string[] | null {
+  const parsed = parseExpression(expression);
+  return parsed.ok ? disjuncts(parsed.expression).map(renderExpression) : null;
+}
+
+/** The policy's operands that do not tie rows to the user, or null when it does not parse. */
+function unboundOperands(
+  plan: Plan,
+  tables: Map<string, Table>,
+  policy: Policy,
+  expression: string,
+): string[] | null {
+  const table = tables.get(policy.table);
+  if (table === undefined) return null;
+  const analysis = analysePolicyExpression(expression, { plan, tables, table, policy });
+  if (analysis.problems.length > 0) return null;
+  return analysis.operands.filter((o) => !o.binds).map((o) => o.text);
 }
 
 function checkBaseline(plan: Plan, tables: Map<string, Table>, report: Report): void {
@@ -591,6 +659,19 @@ function checkBaseline(plan: Plan, tables: Map<string, Table>, report: Report): 
           base.ownerColumn ?? "none"
         }.`,
       );
+    }
+    if (base.name === "profiles") {
+      for (const column of table.columns) {
+        const added = !base.columns.some((c) => c.name === column.name);
+        if (added && !column.nullable && column.default === null) {
+          report(
+            "tables",
+            `Cannot add required column "profiles.${column.name}" without a default: profiles are ` +
+              "created at sign-up with only id, display_name and avatar_url; make it nullable or " +
+              "give it a default.",
+          );
+        }
+      }
     }
     for (const baseColumn of base.columns) {
       const column = table.columns.find((c) => c.name === baseColumn.name);
@@ -615,7 +696,7 @@ function checkBaseline(plan: Plan, tables: Map<string, Table>, report: Report): 
       );
       continue;
     }
-    for (const policy of matches) checkAgainstBaselinePolicy(plan, policy, base, report);
+    for (const policy of matches) checkAgainstBaselinePolicy(plan, tables, policy, base, report);
   }
   const baselineTables = new Set(baseline.tables.map((t) => t.name));
   const baselineRules = new Set(baseline.policies.map((p) => p.rule));
@@ -636,12 +717,13 @@ function checkBaseline(plan: Plan, tables: Map<string, Table>, report: Report): 
       );
     }
     for (const expression of [policy.using, policy.withCheck]) {
-      if (expression === null || expressionProblem(expression) !== null) continue;
-      if (topLevelDisjuncts(expression).some((part) => !bindsRowToUser(part, plan))) {
+      if (expression === null) continue;
+      const unbound = unboundOperands(plan, tables, policy, expression);
+      if (unbound !== null && unbound.length > 0) {
         report(
           "policies",
-          `Cannot add policy "${policy.name}" on template table "${policy.table}" as written: every or ` +
-            "operand must compare a column with the signed-in user, e.g. (select auth.uid()) = owner_id.",
+          `Cannot add policy "${policy.name}" on template table "${policy.table}" as written: ` +
+            `"${unbound[0]}" does not tie rows to the signed-in user; ${BINDING_FORMS}.`,
         );
       }
     }
@@ -680,6 +762,7 @@ function checkBaseline(plan: Plan, tables: Map<string, Table>, report: Report): 
 
 function checkAgainstBaselinePolicy(
   plan: Plan,
+  tables: Map<string, Table>,
   policy: Policy,
   base: Policy,
   report: Report,
@@ -714,17 +797,16 @@ function checkAgainstBaselinePolicy(
     const baseExpression = base[field];
     const expression = policy[field];
     if (baseExpression === null) continue;
-    if (expression === null || expressionProblem(expression) !== null) {
-      if (expression === null) {
-        report(
-          "policies",
-          `Cannot drop the ${field} condition of policy ${label}: keep "${baseExpression}".`,
-        );
-      }
+    if (expression === null) {
+      report(
+        "policies",
+        `Cannot drop the ${field} condition of policy ${label}: keep "${baseExpression}".`,
+      );
       continue;
     }
-    const required = topLevelDisjuncts(baseExpression);
-    const parts = topLevelDisjuncts(expression);
+    const required = operandTexts(baseExpression) ?? [];
+    const parts = operandTexts(expression);
+    if (parts === null) continue;
     if (!required.every((part) => parts.includes(part))) {
       report(
         "policies",
@@ -734,12 +816,12 @@ function checkAgainstBaselinePolicy(
       continue;
     }
     if (isPublic) continue;
-    for (const part of parts) {
-      if (!required.includes(part) && !bindsRowToUser(part, plan)) {
+    for (const part of unboundOperands(plan, tables, policy, expression) ?? []) {
+      if (!required.includes(part)) {
         report(
           "policies",
-          `Cannot widen policy ${label} with "${part}": each added or operand must compare a ` +
-            "column with the signed-in user, e.g. (select auth.uid()) = owner_id.",
+          `Cannot widen policy ${label} with "${part}": each added or operand must tie rows to ` +
+            `the signed-in user; ${BINDING_FORMS}.`,
         );
       }
     }

@@ -1,10 +1,8 @@
 /**
  * @module SQL expression fragments (policy USING/WITH CHECK, column CHECK and DEFAULT):
- * a tokenizer that proves a fragment cannot escape its parentheses, a canonical form for
- * comparing fragments, top-level OR splitting, and the names a fragment refers to.
+ * a tokenizer that proves a fragment cannot escape its parentheses (the lexer of
+ * `expression_parser.ts`), a canonical form for comparing fragments, and top-level OR splitting.
  */
-
-import { RESERVED_KEYWORDS } from "./identifier.ts";
 
 /** One lexical token of an expression. Words are lowercased; string literals keep their quotes. */
 export interface ExpressionToken {
@@ -71,7 +69,9 @@ export function tokenizeExpression(text: string): ExpressionTokens {
       return fail("it contains a double-quoted identifier; use unquoted snake_case names");
     } else if (ch === "(" || ch === ")") {
       depth += ch === "(" ? 1 : -1;
-      if (depth < 0) return fail("it has unbalanced parentheses");
+      if (depth < 0) {
+        return fail("it has unbalanced parentheses; write one self-contained expression");
+      }
       tokens.push({ kind: "punct", text: ch });
       i++;
     } else if (ch === ":" && text.charAt(i + 1) === ":") {
@@ -92,7 +92,9 @@ export function tokenizeExpression(text: string): ExpressionTokens {
       return fail(`it contains the character "${ch}" outside a string literal`);
     }
   }
-  if (depth !== 0) return fail("it has unbalanced parentheses");
+  if (depth !== 0) {
+    return fail("it has unbalanced parentheses; write one self-contained expression");
+  }
   if (tokens.length === 0) return fail("it is empty");
   return { ok: true, tokens };
 }
@@ -177,131 +179,4 @@ export function disjunction(expressions: readonly string[]): string {
   return expressions.length === 1
     ? expressions[0] ?? ""
     : expressions.map((expression) => `(${expression})`).join(" or ");
-}
-
-/** A `schema.name` reference to a relation (table or view). */
-export interface RelationReference {
-  readonly schema: string;
-  readonly name: string;
-}
-
-/** A column named in an expression; `qualifier` is the table name or alias before the dot. */
-export interface ColumnReference {
-  readonly qualifier: string | null;
-  readonly column: string;
-}
-
-/** The names an expression refers to, for checking them against a plan. */
-export interface ExpressionReferences {
-  /** Schema-qualified relations, e.g. `public.listings` in `from public.listings l`. */
-  readonly relations: readonly RelationReference[];
-  /** Alias (or bare relation name) to the relation it stands for. */
-  readonly aliases: ReadonlyMap<string, RelationReference>;
-  /** Schema-qualified function calls, e.g. `auth.uid()`. */
-  readonly functions: readonly RelationReference[];
-  /** Columns, qualified (`l.owner_id`) or bare (`owner_id`). */
-  readonly columns: readonly ColumnReference[];
-  /** Relations named after `from` or `join` without a schema. */
-  readonly unqualifiedRelations: readonly string[];
-  /** Calls to `auth.uid()` / `auth.jwt()` not written as `(select auth.uid())`. */
-  readonly unwrappedAuthCalls: readonly string[];
-}
-
-/** Schemas whose names introduce a relation or function reference rather than a column. */
-const SCHEMA_NAMES = new Set(["public", "auth", "private", "extensions", "storage"]);
-
-/** Words that are never column names in expressions we accept, beyond the reserved keywords. */
-const EXPRESSION_WORDS = new Set([
-  "at",
-  "between",
-  "character",
-  "coalesce",
-  "date",
-  "double",
-  "escape",
-  "exists",
-  "extract",
-  "first",
-  "greatest",
-  "interval",
-  "last",
-  "least",
-  "nullif",
-  "nulls",
-  "position",
-  "precision",
-  "row",
-  "substring",
-  "time",
-  "timestamp",
-  "trim",
-  "values",
-  "varying",
-  "without",
-  "zone",
-]);
-
-function isKeyword(word: string): boolean {
-  return RESERVED_KEYWORDS.has(word) || EXPRESSION_WORDS.has(word);
-}
-
-/**
- * Lists the relations, aliases, functions and columns an expression names. The analysis is
- * lexical: it understands `schema.relation [as] alias`, `alias.column`, `schema.fn(...)`,
- * casts and keywords, which is what policy and check expressions in a plan use.
- *
- * @throws {TypeError} when the text is not a safe expression.
- */
-export function expressionReferences(text: string): ExpressionReferences {
-  const tokens = tokensOrThrow(text);
-  const relations: RelationReference[] = [];
-  const aliases = new Map<string, RelationReference>();
-  const functions: RelationReference[] = [];
-  const columns: ColumnReference[] = [];
-  const unqualifiedRelations: string[] = [];
-  const unwrappedAuthCalls: string[] = [];
-  const consumed = new Set<number>();
-  const at = (index: number): ExpressionToken | undefined => tokens[index];
-
-  for (let i = 0; i < tokens.length; i++) {
-    const token = at(i);
-    if (token?.kind !== "word" || consumed.has(i)) continue;
-    const dotted = at(i + 1)?.text === "." && at(i + 2)?.kind === "word";
-    if (dotted) {
-      const name = at(i + 2)?.text ?? "";
-      consumed.add(i + 2);
-      if (at(i + 3)?.text === "(") {
-        functions.push({ schema: token.text, name });
-        if (token.text === "auth" && (name === "uid" || name === "jwt")) {
-          const wrapped = at(i - 1)?.text === "select" && at(i - 2)?.text === "(";
-          if (!wrapped) unwrappedAuthCalls.push(`auth.${name}()`);
-        }
-      } else if (SCHEMA_NAMES.has(token.text)) {
-        const relation = { schema: token.text, name };
-        relations.push(relation);
-        aliases.set(name, relation);
-        let next = i + 3;
-        if (at(next)?.text === "as") next++;
-        const alias = at(next);
-        if (alias?.kind === "word" && !isKeyword(alias.text) && at(next + 1)?.text !== ".") {
-          aliases.set(alias.text, relation);
-          consumed.add(next);
-        }
-      } else {
-        columns.push({ qualifier: token.text, column: name });
-      }
-      continue;
-    }
-    const previous = at(i - 1)?.text;
-    if (previous === "from" || previous === "join") {
-      unqualifiedRelations.push(token.text);
-      continue;
-    }
-    const isCall = at(i + 1)?.text === "(";
-    const isCastType = previous === "::" || previous === "as";
-    if (!isCall && !isCastType && !isKeyword(token.text)) {
-      columns.push({ qualifier: null, column: token.text });
-    }
-  }
-  return { relations, aliases, functions, columns, unqualifiedRelations, unwrappedAuthCalls };
 }

@@ -83,7 +83,7 @@ function tableCreationOrder(tables: readonly Table[]): Table[] {
 function columnDefinition(column: Column): string {
   const parts = [ident(column.name), column.type];
   if (!column.nullable) parts.push("not null");
-  if (column.default !== null) parts.push(`default ${column.default}`);
+  if (column.default !== null) parts.push(`default (${column.default})`);
   if (column.unique) parts.push("unique");
   if (column.check !== null) parts.push(`check (${column.check})`);
   const ref = column.references;

@@ -8,6 +8,9 @@ const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
   mouse: "mice",
   datum: "data",
   criterion: "criteria",
+  sku: "skus",
+  cpu: "cpus",
+  gpu: "gpus",
 };
 const IRREGULAR_SINGULARS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(IRREGULAR_PLURALS).map(([singular, plural]) => [plural, singular]),
@@ -20,6 +23,24 @@ const UNCOUNTABLE = new Set([
   "metadata",
   "news",
   "staff",
+  "gear",
+  "equipment",
+  "furniture",
+  "software",
+  "hardware",
+  "luggage",
+  "clothing",
+  "jewelry",
+  "jewellery",
+  "advice",
+  "inventory",
+  "time_off",
+  "merchandise",
+  "produce",
+  "content",
+  "homework",
+  "research",
+  "evidence",
 ]);
 
 /** The singular of a lowercase English noun: `categories` → `category`, `bids` → `bid`. */
@@ -28,6 +49,7 @@ export function singular(word: string): string {
   if (irregular !== undefined) return UNCOUNTABLE.has(word) ? word : irregular;
   if (UNCOUNTABLE.has(word) || word.length <= 3) return word;
   if (word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  if (/[aeiou][sz]es$/.test(word) && !/[^aeiou]uses$/.test(word)) return word.slice(0, -1);
   if (/(?:ss|x|z|ch|sh|[^aeiou]us)es$/.test(word)) return word.slice(0, -2);
   if (word.endsWith("s") && !/(ss|us|is)$/.test(word)) return word.slice(0, -1);
   return word;
@@ -35,6 +57,10 @@ export function singular(word: string): string {
 
 /** The plural of a lowercase English noun: `category` → `categories`, `box` → `boxes`. */
 export function plural(word: string): string {
+  if (word.endsWith("_off") || word.endsWith("_in") || word.endsWith("_up")) {
+    // "check_in" → "check_ins", "time_off" stays.
+    return UNCOUNTABLE.has(word) ? word : `${word}s`;
+  }
   const irregular = IRREGULAR_PLURALS[word];
   if (irregular !== undefined) return irregular;
   if (UNCOUNTABLE.has(word)) return word;

@@ -60,7 +60,8 @@ export function splitSentences(block: string): string[] {
     current = current ? `${current} ${word}` : word;
     const next = words[i + 1];
     const ends = /[.!?]["')\]]*$/.test(word) && !ABBREVIATIONS.has(word.toLowerCase());
-    if (ends && (next === undefined || /^["'(\[]?[A-Z0-9]/.test(next))) {
+    const exclaims = /!["')\]]*$/.test(word) && next !== undefined && /^["'(\[]?[a-z]/.test(next);
+    if ((ends && (next === undefined || /^["'(\[]?[A-Z0-9]/.test(next))) || exclaims) {
       sentences.push(current);
       current = "";
     }
@@ -69,10 +70,18 @@ export function splitSentences(block: string): string[] {
   return sentences;
 }
 
+/** Words a wrapped line can start with, but a new thought rarely does. */
+const CONTINUATION_START =
+  /^(?:and|or|but|with|of|to|for|on|in|by|at|from|they|that|which|who|whose|when|where|so|then|than|as|if|because|while|after|before|including|plus|its|their)\b/;
+
+/** Words that leave a line unfinished, so the next line continues it. */
+const CONTINUING = /(?:,|\b(?:and|or|but|with|of|to|the|a|an|for|on|in|by|their|that|which|who))$/i;
+
 /**
  * Parses a vibe into sections of paragraphs of sentences. Each bullet is its own unit; a line
- * continues the previous one only when that line does not end a sentence and this one starts
- * in lower case (hard-wrapped prose).
+ * continues the previous one only when that line does not end a sentence, this one starts in
+ * lower case, and it reads as wrapped: indented, after a line left unfinished ("... and"), or
+ * after a long line. Short lowercase lines are separate thoughts (terse, unpunctuated notes).
  */
 export function parseVibe(text: string): VibeSection[] {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
@@ -109,8 +118,11 @@ export function parseVibe(text: string): VibeSection[] {
     }
     const isBullet = BULLET.test(line);
     const content = line.replace(BULLET, "").trim();
+    const previous = lines[i - 1] ?? "";
+    const wrapped = /^\s+/.test(line) || CONTINUING.test(unit.trim()) ||
+      (previous.trim().length >= 72 && CONTINUATION_START.test(content));
     const continues = !isBullet && unit !== "" && !/[.!?:;]["')\]]*$/.test(unit) &&
-      /^[a-z]/.test(content);
+      /^[a-z]/.test(content) && wrapped;
     if (!continues) endUnit();
     unit = unit ? `${unit} ${content}` : content;
   }

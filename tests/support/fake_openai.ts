@@ -1,12 +1,17 @@
 /**
- * @module A local stand-in for the OpenAI API (what OPENAI_BASE_URL points at): chat
- * completions answer with a fixed structured output — a tool call or JSON content, whichever
- * the request asked for — and embeddings with unit vectors of the requested dimensions.
+ * @module A local stand-in for the OpenAI API (what OPENAI_BASE_URL points at), speaking its
+ * HTTP contract: chat completions answer with structured outputs given in advance — in order,
+ * one per request, the last one repeated — as a tool call or as JSON content, whichever the
+ * request asked for (`tools` or `response_format`); embeddings answer with unit vectors of the
+ * requested dimensions. Every request body is kept for assertions.
  */
 
 export interface FakeOpenAI {
   baseUrl: string;
+  /** Every request body, in order. */
   requests: Record<string, unknown>[];
+  /** The chat completion request bodies, in order. */
+  chatRequests(): Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -16,8 +21,31 @@ export interface FakeOpenAIOptions {
   chatDelayMs?: number;
 }
 
-export function startFakeOpenAI(answer: unknown, opts: FakeOpenAIOptions = {}): FakeOpenAI {
+/** A structured output recorded from a model, as stored in tests/fixtures/llm/. */
+export interface RecordedOutput {
+  readonly vibe: string;
+  readonly model: string;
+  readonly id: string;
+  readonly output: unknown;
+}
+
+/** Reads a recorded structured output from tests/fixtures/llm/<name>.json. */
+export async function recordedOutput(name: string): Promise<RecordedOutput> {
+  const url = new URL(`../fixtures/llm/${name}.json`, import.meta.url);
+  return JSON.parse(await Deno.readTextFile(url)) as RecordedOutput;
+}
+
+/**
+ * Starts the stand-in. `answers` is one structured output, or a list answered in order (the
+ * last repeated); a {@linkcode RecordedOutput} answers with its `output`, id and model.
+ */
+export function startFakeOpenAI(
+  answers: unknown,
+  opts: FakeOpenAIOptions = {},
+): FakeOpenAI {
+  const queue = Array.isArray(answers) ? answers : [answers];
   const requests: Record<string, unknown>[] = [];
+  let chats = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json().catch(() => ({})) as Record<string, unknown>;
     requests.push(body);
@@ -36,24 +64,30 @@ export function startFakeOpenAI(answer: unknown, opts: FakeOpenAIOptions = {}): 
       });
     }
     if (opts.chatDelayMs) await new Promise((r) => setTimeout(r, opts.chatDelayMs));
+    const answer = queue[Math.min(chats, queue.length - 1)];
+    chats++;
+    const recorded = answer !== null && typeof answer === "object" && "output" in answer
+      ? answer as RecordedOutput
+      : null;
+    const output = recorded ? recorded.output : answer;
     const tools = body.tools as { function?: { name?: string } }[] | undefined;
-    const args = JSON.stringify(answer);
+    const args = JSON.stringify(output);
     const message = tools?.length
       ? {
         role: "assistant",
         content: null,
         tool_calls: [{
-          id: "call_1",
+          id: `call_${chats}`,
           type: "function",
-          function: { name: tools[0]!.function?.name ?? "plan", arguments: args },
+          function: { name: tools[0]?.function?.name ?? "plan", arguments: args },
         }],
       }
-      : { role: "assistant", content: args };
+      : { role: "assistant", content: args, refusal: null };
     return Response.json({
-      id: "chatcmpl-test",
+      id: recorded?.id ?? `chatcmpl-test-${chats}`,
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
-      model: String(body.model ?? "gpt-test"),
+      model: recorded?.model ?? String(body.model ?? "gpt-test"),
       choices: [{ index: 0, message, finish_reason: tools?.length ? "tool_calls" : "stop" }],
       usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
     });
@@ -61,6 +95,7 @@ export function startFakeOpenAI(answer: unknown, opts: FakeOpenAIOptions = {}): 
   return {
     baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
     requests,
+    chatRequests: () => requests.filter((r) => Array.isArray(r.messages)),
     close: () => server.shutdown(),
   };
 }

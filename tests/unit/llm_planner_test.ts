@@ -1,10 +1,17 @@
-/** @module Unit tests of the LLM planner with a fake chat model (no network), and planner selection. */
+/**
+ * @module Unit tests of the LLM planner: with a fake chat model, and with the real OpenAI client
+ * over HTTP against a local stand-in answering with recorded structured outputs (validation,
+ * the repair round trip, bounded attempts); the hostile corpus through it; planner selection.
+ */
 import assert from "node:assert/strict";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { baselinePlan } from "../../functions-shared/plan/baseline.ts";
 import { planFromVibe } from "../../functions-shared/plan/deterministic_planner.ts";
 import { createLlmPlanner } from "../../functions-shared/plan/llm_planner.ts";
 import { selectPlanner } from "../../functions-shared/plan/planner.ts";
+import { createOpenAIChatModel } from "../../functions-shared/plan/chat_model.ts";
+import { recordedOutput, startFakeOpenAI } from "../support/fake_openai.ts";
+import { HOSTILE } from "../support/hostile_plans.ts";
 import { openAISettingsFrom } from "../../functions-shared/openai/settings.ts";
 import type { Plan } from "../../functions-shared/plan/schema.ts";
 import { InvalidPlanError, validatePlan } from "../../functions-shared/plan/validate.ts";
@@ -99,4 +106,94 @@ Deno.test("openAISettingsFrom reads the OPENAI_* variables and treats blanks as 
     selectPlanner({ openai: openAISettingsFrom({ OPENAI_API_KEY: "  " }) }).name,
     "deterministic",
   );
+});
+
+/** The real ChatOpenAI client, talking HTTP to the local stand-in. */
+function httpModel(baseUrl: string) {
+  return createOpenAIChatModel({ apiKey: "test-key", baseUrl, chatModel: "gpt-4o-mini" });
+}
+
+function messagesText(request: Record<string, unknown>): string {
+  return JSON.stringify(request.messages ?? []);
+}
+
+Deno.test("over HTTP: a recorded structured output is merged, validated and used", async () => {
+  const repaired = await recordedOutput("synth_wishlist_repaired");
+  const llm = startFakeOpenAI(repaired);
+  try {
+    const planner = createLlmPlanner({ chatModel: httpModel(llm.baseUrl) });
+    const plan = await planner.plan({ vibeText: repaired.vibe, template: "marketplace" });
+    assert.ok(validatePlan(plan).ok);
+    assert.deepEqual(
+      plan.tables.map((t) => t.name).slice(-2),
+      ["synthesizers", "wishlist_items"],
+    );
+    assert.equal(llm.chatRequests().length, 1);
+    const request = llm.chatRequests()[0] ?? {};
+    assert.match(messagesText(request), /Vibe sentences:\\n1\. Sellers list vintage synthesizers/);
+    assert.ok(request.response_format ?? request.tools, "asks for structured output");
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("over HTTP: a rejected plan goes back with the validator's reasons; the repair is used", async () => {
+  const first = await recordedOutput("synth_wishlist_first");
+  const repaired = await recordedOutput("synth_wishlist_repaired");
+  const llm = startFakeOpenAI([first, repaired]);
+  try {
+    const planner = createLlmPlanner({ chatModel: httpModel(llm.baseUrl) });
+    const plan = await planner.plan({ vibeText: first.vibe, template: "marketplace" });
+    const requests = llm.chatRequests();
+    assert.equal(requests.length, 2, "one correction");
+    const feedback = messagesText(requests[1] ?? {});
+    assert.match(feedback, /The plan was rejected \(2 problems\)/);
+    assert.match(
+      feedback,
+      /Cannot use the default of column \\"profiles\.referral_code\\": a default may only be/,
+    );
+    assert.match(feedback, /wrap auth\.uid\(\) as \(select auth\.uid\(\)\)/);
+    assert.ok(!plan.tables.some((t) => t.columns.some((c) => c.name === "referral_code")));
+    assert.equal(
+      plan.policies.find((p) => p.name === "wishlist_items_select_own")?.using,
+      "(select auth.uid()) = user_id",
+    );
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("over HTTP: attempts are bounded; a model that never fixes its plan fails with the reasons", async () => {
+  const first = await recordedOutput("synth_wishlist_first");
+  const llm = startFakeOpenAI(first);
+  try {
+    const planner = createLlmPlanner({ chatModel: httpModel(llm.baseUrl), maxAttempts: 3 });
+    await assert.rejects(
+      planner.plan({ vibeText: first.vibe, template: "marketplace" }),
+      (error: unknown) =>
+        error instanceof InvalidPlanError &&
+        error.problems.some((p) => p.message.includes("profiles.referral_code")),
+    );
+    assert.equal(llm.chatRequests().length, 3);
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("the hostile corpus through the LLM planner: refused, or the baseline restores it", async () => {
+  const accepted: string[] = [];
+  for (const hostile of HOSTILE) {
+    const proposal = hostile.plan();
+    const planner = createLlmPlanner({ chatModel: fakeModel(proposal), maxAttempts: 1 });
+    try {
+      const plan = await planner.plan({ vibeText: "Make it so.", template: proposal.template });
+      assert.ok(hostile.undoneByMerge, `${hostile.name} was accepted`);
+      assert.deepEqual(plan.functions, baselinePlan(proposal.template).functions);
+      assert.deepEqual(plan.triggers, baselinePlan(proposal.template).triggers);
+      accepted.push(hostile.name);
+    } catch (error) {
+      assert.ok(error instanceof InvalidPlanError, `${hostile.name}: ${error}`);
+    }
+  }
+  assert.deepEqual(accepted, HOSTILE.filter((h) => h.undoneByMerge).map((h) => h.name));
 });

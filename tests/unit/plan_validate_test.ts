@@ -190,7 +190,7 @@ Deno.test("policy expressions may reference only plan tables, their columns and 
     "auth.uid() = bidder_id": "wrap auth.uid() as (select auth.uid())",
     "private.is_admin() and (select auth.uid()) = bidder_id": "it calls private.is_admin()",
     "x.id = bidder_id and (select auth.uid()) = bidder_id":
-      '"x.id" names neither table "bids" nor an alias',
+      '"x.id" names neither a column of "bids" nor one of a table the expression reads',
     "true; drop table bids": "it contains a semicolon",
   };
   for (const [using, expected] of Object.entries(cases)) {

@@ -4,7 +4,6 @@ import {
   canonicalExpression,
   disjunction,
   expressionProblem,
-  expressionReferences,
   topLevelDisjuncts,
 } from "../../functions-shared/sql/expression.ts";
 
@@ -64,33 +63,4 @@ Deno.test("topLevelDisjuncts flattens nested ors and keeps ands whole", () => {
   ]);
   assert.equal(disjunction(["a", "b or c"]), "(a) or (b or c)");
   assert.equal(disjunction(["a"]), "a");
-});
-
-Deno.test("expressionReferences finds relations, aliases, functions and columns", () => {
-  const refs = expressionReferences(
-    "(select auth.uid()) = bidder_id or exists (select 1 from public.listings l " +
-      "where l.id = bids.listing_id and l.owner_id = (select auth.uid()))",
-  );
-  assert.deepEqual(refs.relations, [{ schema: "public", name: "listings" }]);
-  assert.deepEqual(refs.aliases.get("l"), { schema: "public", name: "listings" });
-  assert.deepEqual(refs.functions, [
-    { schema: "auth", name: "uid" },
-    { schema: "auth", name: "uid" },
-  ]);
-  assert.deepEqual(refs.columns, [
-    { qualifier: null, column: "bidder_id" },
-    { qualifier: "l", column: "id" },
-    { qualifier: "bids", column: "listing_id" },
-    { qualifier: "l", column: "owner_id" },
-  ]);
-  assert.deepEqual(refs.unwrappedAuthCalls, []);
-  assert.deepEqual(refs.unqualifiedRelations, []);
-});
-
-Deno.test("expressionReferences flags bare auth.uid() and unqualified tables, skips casts", () => {
-  const refs = expressionReferences("auth.uid() = owner_id and exists (select 1 from listings)");
-  assert.deepEqual(refs.unwrappedAuthCalls, ["auth.uid()"]);
-  assert.deepEqual(refs.unqualifiedRelations, ["listings"]);
-  const cast = expressionReferences("created_at > now() - interval '1 day' and kind::text = 'a'");
-  assert.deepEqual(cast.columns.map((c) => c.column), ["created_at", "kind"]);
 });

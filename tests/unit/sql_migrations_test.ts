@@ -17,11 +17,11 @@ Deno.test("schema migration: exact text of a table with constraints, indexes and
   assert.equal(
     bids?.sql,
     `create table if not exists "public"."bids" (
-  "id" uuid not null default gen_random_uuid(),
+  "id" uuid not null default (gen_random_uuid()),
   "listing_id" uuid not null references "public"."listings" ("id") on delete cascade,
-  "bidder_id" uuid not null default auth.uid() references "auth"."users" ("id") on delete cascade,
+  "bidder_id" uuid not null default (auth.uid()) references "auth"."users" ("id") on delete cascade,
   "amount" numeric(12,2) not null check (amount > 0),
-  "created_at" timestamptz not null default now(),
+  "created_at" timestamptz not null default (now()),
   primary key ("id")
 );
 comment on table "public"."bids" is 'Offers on listings; each is visible only to its bidder.';

@@ -48,7 +48,16 @@ Deno.test("parseVibe reads headings, bullets, numbered lists and wrapped prose",
 Deno.test("lines without end punctuation that start a new thought are separate sentences", () => {
   assert.deepEqual(vibeSentences("Listings have a price\nBuyers can bid\r\nsellers ship"), [
     "Listings have a price",
-    "Buyers can bid sellers ship",
+    "Buyers can bid",
+    "sellers ship",
+  ]);
+  assert.deepEqual(
+    vibeSentences("buyers can leave a review on an order and\nsee it later\nbids are public"),
+    ["buyers can leave a review on an order and see it later", "bids are public"],
+  );
+  assert.deepEqual(vibeSentences("book swap app!! members list books"), [
+    "book swap app!!",
+    "members list books",
   ]);
   assert.deepEqual(vibeSentences(""), []);
   assert.deepEqual(vibeSentences("Bids\u0000 are\tprivate."), ["Bids are private."]);
