@@ -9,6 +9,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Identity } from "../auth/identity.ts";
 import type pg from "../db/pg.ts";
+import { readJsonBody } from "../http/json_body.ts";
 import { HttpError } from "../http/errors.ts";
 import { type AppEnv, type AuthDeps, createFunctionApp } from "../http/function_app.ts";
 import { isUuid } from "../text/uuid.ts";
@@ -88,13 +89,7 @@ export function createSessionsApp(deps: SessionsDeps): Hono<AppEnv> {
       if (identity.role !== "authenticated") {
         throw new HttpError(403, "Sessions belong to a signed-in user: call with a user's JWT");
       }
-      let json: unknown;
-      try {
-        json = await c.req.json();
-      } catch {
-        throw new HttpError(400, "Request body must be valid JSON", { "(body)": ["is not JSON"] });
-      }
-      const parsed = CreateSessionSchema.safeParse(json);
+      const parsed = CreateSessionSchema.safeParse(await readJsonBody(c));
       if (!parsed.success) {
         throw new HttpError(400, "Request body is invalid", fieldErrors(parsed.error));
       }

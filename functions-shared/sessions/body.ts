@@ -17,6 +17,8 @@ export const CreateSessionSchema = z.strictObject({
     .refine((s) => s.trim().length > 0, "vibeText must not be empty")
     // Postgres text cannot hold U+0000: refused here rather than failing at the insert.
     .refine((s) => !s.includes("\u0000"), "vibeText must not contain NUL (\\u0000) characters")
+    // A lone surrogate (`\ud83d` without its pair) is not text: refused, not stored as U+FFFD.
+    .refine((s) => s.isWellFormed(), "vibeText must be valid Unicode (no unpaired surrogates)")
     .refine(
       (s) => s.length <= MAX_VIBE_CHARS,
       `vibeText must be at most ${MAX_VIBE_CHARS} characters`,
@@ -34,7 +36,8 @@ export type CreateSession = z.infer<typeof CreateSessionSchema>;
 
 /** Field-level messages: `{ "options.environmentMode": ["…"] }`. */
 export function fieldErrors(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // Field names come from the request ("constructor", "__proto__"): no inherited properties.
+  const out: Record<string, string[]> = Object.create(null);
   for (const issue of error.issues) {
     const extra = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
     for (const key of extra) {

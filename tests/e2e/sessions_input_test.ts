@@ -185,3 +185,75 @@ Deno.test("anonymous sign-ins (is_anonymous) get 403 on every sessions route", a
   assert.equal(await sessionCount(user.id), 0);
   assert.equal(await orphanMessages(since), 0);
 });
+
+Deno.test("bodies that are not UTF-8 JSON declared as JSON, lone surrogates and __proto__ keys get a 4xx and change nothing", async () => {
+  const user = await newUser("strict-body");
+  const since = new Date();
+  const bytes = new TextEncoder().encode(JSON.stringify(VALID));
+  // `type: null` sends no Content-Type at all; otherwise the default is application/json.
+  const cases: {
+    name: string;
+    body: BodyInit;
+    type?: string | null;
+    status: number;
+    match: RegExp;
+  }[] = [
+    {
+      name: "text/plain",
+      body: JSON.stringify(VALID),
+      type: "text/plain",
+      status: 415,
+      match: /Content-Type: application\/json/,
+    },
+    {
+      name: "form-encoded",
+      body: "vibeText=bikes&template=marketplace",
+      type: "application/x-www-form-urlencoded",
+      status: 415,
+      match: /Content-Type/,
+    },
+    {
+      name: "no content type",
+      body: new Blob([bytes]),
+      type: null,
+      status: 415,
+      match: /Content-Type/,
+    },
+    {
+      name: "invalid UTF-8",
+      body: new Uint8Array([...bytes.slice(0, 15), 0xff, 0xfe, ...bytes.slice(15)]),
+      status: 400,
+      match: /UTF-8/,
+    },
+    {
+      name: "lone surrogate",
+      body: `{"vibeText":"bikes \\ud83d here","template":"marketplace"}`,
+      status: 400,
+      match: /vibeText must be valid Unicode/,
+    },
+    {
+      name: "__proto__ and constructor keys",
+      body:
+        `{"vibeText":"a","template":"saas","__proto__":{"admin":true},"constructor":{"prototype":1}}`,
+      status: 400,
+      match: /is not a known field/,
+    },
+  ];
+  for (const c of cases) {
+    const headers = new Headers({ authorization: `Bearer ${user.token}` });
+    if (c.type !== null) headers.set("content-type", c.type ?? "application/json");
+    const res = await fetch(`${(await stack()).FUNCTIONS_URL}/sessions`, {
+      method: "POST",
+      headers,
+      body: c.body,
+    });
+    const text = await res.text();
+    assert.equal(res.status, c.status, `${c.name}: ${text}`);
+    assert.match(text, c.match, c.name);
+  }
+  assert.equal(await sessionCount(user.id), 0, "no session was created");
+  assert.equal(await orphanMessages(since), 0, "nothing was enqueued");
+  // application/json with a charset is JSON.
+  const ok = await post(VALID, user.token, { "content-type": "application/json; charset=utf-8" });
+  assert.equal(ok.status, 201, await ok.text());
+});

@@ -21,7 +21,8 @@ Deno.test("every import pins an exact version (the Supabase CLI ignores deno.loc
   for (
     const [name, target] of Object.entries(readJson("deno.json").imports as Record<string, string>)
   ) {
-    const version = target.match(/^npm:\/?(?:@[^/@]+\/)?[^/@]+@([^/]+)\/?$/)?.[1];
+    // npm:<name>@<version>, a trailing / (a prefix) or a subpath (npm:compromise@14.18.0/two).
+    const version = target.match(/^npm:\/?(?:@[^/@]+\/)?[^/@]+@([^/]+)(?:\/.*)?$/)?.[1];
     assert.match(
       version ?? "",
       /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
