@@ -1,7 +1,8 @@
 /**
  * @module `deno task stack <command>`: the local Supabase-compatible stack.
  *
- *   up [--quiet]        install what is missing, start everything, apply migrations
+ *   up [--quiet] [--test-tools]   install what is missing (with --test-tools, also what the
+ *                       test suite needs: Chromium), start everything, apply migrations
  *   down                stop everything; nothing is left listening
  *   status [--json]     URLs and keys (API_URL, DB_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET)
  *   reset               recreate the databases from the migrations
@@ -16,7 +17,9 @@ import { withStackLock } from "./lock.ts";
 import { signIn } from "./token.ts";
 
 const USAGE = `Usage: deno task stack <up|down|status|reset|migrate|token|doctor> [options]
-  up [--quiet]        install what is missing, start the stack, apply migrations
+  up [--quiet] [--test-tools]
+                      install what is missing (--test-tools: also Chromium for the tests),
+                      start the stack, apply migrations
   down                stop the gateway, the functions and PostgreSQL
   status [--json]     print URLs and keys
   reset               recreate the databases from supabase/migrations
@@ -52,7 +55,7 @@ async function main(args: string[]): Promise<number> {
   switch (command) {
     case "up": {
       const started = performance.now();
-      const status = await up(log);
+      const status = await up(log, { testTools: rest.includes("--test-tools") });
       if (!quiet) {
         printStatus(status, false);
         console.error(`stack: up in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -9,6 +9,7 @@ import { parse as parseToml } from "smol-toml";
 import { installWrappers, wrappersPiece } from "./analytics/install_wrappers.ts";
 import {
   assessPrerequisites,
+  assessTestTools,
   type BuiltPiece,
   type CompatFile,
   formatPrerequisites,
@@ -193,7 +194,10 @@ const missingOf = (list: Prerequisite[]) => list.filter((p) => p.state === "miss
  * complete machine runs no installer at all. Without root or off Debian it stops with the exact
  * list of what to install.
  */
-export async function ensureInstalled(log: (m: string) => void): Promise<PostgresLayout> {
+export async function ensureInstalled(
+  log: (m: string) => void,
+  opts: { testTools?: boolean } = {},
+): Promise<PostgresLayout> {
   const canInstall = isRoot() && await isDebian();
   let updated = false;
   let facts = await versionFacts(machine, true);
@@ -208,7 +212,11 @@ export async function ensureInstalled(log: (m: string) => void): Promise<Postgre
   chosen = { choice, layout };
   const files = compatFiles();
   const built = await builtPieces(layout);
-  let list = await assessPrerequisites(machine, layout, files, built);
+  const assess = async () => [
+    ...await assessPrerequisites(machine, layout, files, built),
+    ...(opts.testTools ? await assessTestTools(machine) : []),
+  ];
+  let list = await assess();
   if (missingOf(list).length === 0) return layout;
   if (!canInstall) {
     const why = !isRoot() ? "not running as root" : "this is not a Debian/Ubuntu system";
@@ -220,7 +228,7 @@ export async function ensureInstalled(log: (m: string) => void): Promise<Postgre
   if (!updated && packagesToInstall(list).length > 0) {
     await aptUpdate(log);
     // Fresh lists may offer a package (pgvector) the stale ones did not.
-    list = await assessPrerequisites(machine, layout, files, built);
+    list = await assess();
   }
   const packages = packagesToInstall(list);
   if (packages.length > 0) {
@@ -231,12 +239,12 @@ export async function ensureInstalled(log: (m: string) => void): Promise<Postgre
       [...APT_LOCK_WAIT, "install", "-y", "-q", "--no-install-recommends", ...packages],
       { env: { DEBIAN_FRONTEND: "noninteractive" } },
     );
-    list = await assessPrerequisites(machine, layout, files, built);
+    list = await assess();
   }
   // Builds, trusted marks and compat copies, in order (pgvector before its trusted mark).
   for (const p of missingOf(list)) {
     await applyRemedy(p, layout, log);
-    list = await assessPrerequisites(machine, layout, files, built);
+    list = await assess();
   }
   const still = missingOf(list);
   if (still.length > 0) {
@@ -285,10 +293,12 @@ export async function doctor(): Promise<DoctorReport> {
     compatFiles(),
     await builtPieces(layout),
   );
+  const testTools = await assessTestTools(machine);
   return {
     postgres: { major: choice.major, reason: choice.reason },
     cluster,
-    prerequisites: prerequisites.map(doctorLine),
+    prerequisites: [...prerequisites, ...testTools].map(doctorLine),
+    // Test tools are reported, not required: `deno task test` installs them.
     ok: missingOf(prerequisites).length === 0,
   };
 }

@@ -77,9 +77,9 @@ async function writeVaultSecrets(dbPort: number, apiUrl: string, serviceKey: str
  * Brings the stack up: installs what is missing, starts the cluster, applies the compatibility
  * layer and migrations, starts the gateway. Running it again changes nothing.
  */
-export async function up(log: Log): Promise<StackStatus> {
+export async function up(log: Log, opts: { testTools?: boolean } = {}): Promise<StackStatus> {
   const settings = readSettings();
-  await ensureInstalled(log);
+  await ensureInstalled(log, opts);
   const { secrets, changed } = await ensureSecrets();
   if (changed.length && (await gatewayRunning(settings.apiPort))) {
     // Its functions hold the old values: they must start again with the new ones.

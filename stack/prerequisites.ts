@@ -231,6 +231,20 @@ export async function assessPrerequisites(
   return result;
 }
 
+/** Tools the test suite needs beyond the stack: Chromium for the console's browser test. */
+export async function assessTestTools(probe: MachineProbe): Promise<Prerequisite[]> {
+  const file = "/usr/bin/chromium";
+  const ok = await probe.exists(file);
+  return [{
+    id: "test:chromium",
+    what: "Chromium (the console's browser test)",
+    state: ok ? "ok" : "missing",
+    detail: ok ? file : `missing ${file}`,
+    remedy: { kind: "packages", packages: ["chromium"] },
+    manual: "Debian's chromium (apt-get install chromium)",
+  }];
+}
+
 /** The Debian packages that provide what is missing, in one list, without repeats. */
 export function packagesToInstall(prerequisites: Prerequisite[]): string[] {
   const packages: string[] = [];

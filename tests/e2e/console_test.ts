@@ -25,7 +25,7 @@ const FLAGS = [
 Deno.test("the console shows a session's timeline, ghost cursor and drift alerts", async (t) => {
   assert.ok(
     await Deno.stat(CHROMIUM).then(() => true, () => false),
-    "Chromium is installed (apt-get install chromium; .ci/run installs it)",
+    "Chromium is installed (`deno task test` installs it: stack up --test-tools)",
   );
   const s = await stack();
   const user = await newUser("console");

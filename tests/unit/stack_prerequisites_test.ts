@@ -217,3 +217,12 @@ Deno.test("a piece the stack builds itself needs the headers even where pgvector
   assert.equal(state(done, "build:wrappers"), "ok");
   assert.equal(state(done, "headers"), "not needed");
 });
+
+Deno.test("the test suite's browser is a test tool: Debian's chromium when missing", async () => {
+  const { assessTestTools } = await import("../../stack/prerequisites.ts");
+  const missing = await assessTestTools(machine({}));
+  assert.equal(state(missing, "test:chromium"), "missing");
+  assert.deepEqual(packagesToInstall(missing), ["chromium"]);
+  const present = await assessTestTools(machine({ "/usr/bin/chromium": "" }));
+  assert.equal(state(present, "test:chromium"), "ok");
+});
