@@ -134,7 +134,10 @@ export async function runBuilds(
   const killed = new Set<string>();
   let db = await connectControlPlane(s);
   let restarted = false;
-  let nextKill = opts.faults?.killEveryMs ? performance.now() + opts.faults.killEveryMs : Infinity;
+  // The first kill comes early, while the builds' first nodes (ingest_vibe) are still running.
+  let nextKill = opts.faults?.killEveryMs
+    ? performance.now() + 100 + Math.random() * 300
+    : Infinity;
   let last = -1;
   let lastChange = performance.now();
   const deadline = performance.now() + (opts.timeoutMs ?? 15 * 60_000);

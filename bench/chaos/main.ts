@@ -89,6 +89,14 @@ async function main(): Promise<number> {
   }
 
   if (!skip.has("concurrent")) {
+    log("one build alone (quiet step overhead)");
+    const alone = await runBuilds(s, 1, { label: "alone" });
+    const quiet = await stepOverheads(alone.sessions);
+    figures.singleBuild = {
+      buildMs: alone.buildP50Ms,
+      stepOverheadP50Ms: Math.round(percentile(quiet, 50) * 10) / 10,
+      steps: quiet.length,
+    };
     log(`${builds} concurrent builds`);
     const [run, latency] = await Promise.all([
       runBuilds(s, builds, { label: "load" }),
@@ -159,6 +167,8 @@ async function main(): Promise<number> {
       if (violations.length || runs.some((r) => r.succeeded !== r.submitted)) {
         fail.push(`faults: ${violations.length} violations`);
       }
+      const missed = NODES.filter((n) => !nodes.has(n));
+      if (missed.length) fail.push(`faults: never killed mid-step: ${missed.join(", ")}`);
     } finally {
       await fetch(`${s.API_URL}/_stack/functions/worker/env`, {
         method: "POST",
