@@ -6,6 +6,7 @@
  * project's JWKS. With both styles, the stack exercises what hosted projects have during and
  * after the move to the new keys.
  */
+import { hmacSha256 } from "../functions-shared/auth/digest.ts";
 import { base64UrlEncode, type Jwk } from "../functions-shared/auth/jwt.ts";
 import { paths } from "./settings.ts";
 
@@ -22,15 +23,7 @@ export interface SigningKey {
 }
 
 async function derive(secret: string, label: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(label));
-  return base64UrlEncode(new Uint8Array(mac));
+  return base64UrlEncode(await hmacSha256(secret, label));
 }
 
 /** `sb_publishable_…` and `sb_secret_…`, in the shape hosted issues (22 chars, `_`, 8 chars). */

@@ -4,6 +4,7 @@
  * fields, prototype-pollution keys, bad ids and query strings, wrong methods and content types.
  * Every one must get a 4xx and change nothing.
  */
+import { seededRandom } from "../../stack/seeded_random.ts";
 
 /** One request, relative to `{FUNCTIONS_URL}/sessions`. */
 export interface MalformedRequest {
@@ -14,17 +15,6 @@ export interface MalformedRequest {
   path: string;
   headers: Record<string, string>;
   body?: Uint8Array<ArrayBuffer>;
-}
-
-/** A small, fast, seeded generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), t | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const enc = new TextEncoder();

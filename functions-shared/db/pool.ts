@@ -28,15 +28,19 @@ export async function inTransaction<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // A connection whose rollback failed is in an unknown state: it leaves the pool.
+  let broken = false;
   try {
     await client.query("begin");
     const result = await fn(client);
     await client.query("commit");
     return result;
   } catch (e) {
-    await client.query("rollback").catch(() => {});
+    await client.query("rollback").catch(() => {
+      broken = true;
+    });
     throw e;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

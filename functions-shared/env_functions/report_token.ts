@@ -4,6 +4,7 @@
  * deploy step deploys the same token, and a reissue (next generation) a new one while every
  * earlier token stays dead. The control plane stores only the current generation's hash.
  */
+import { hmacSha256 } from "../auth/digest.ts";
 import { base64UrlEncode } from "../auth/jwt.ts";
 
 const encoder = new TextEncoder();
@@ -20,24 +21,8 @@ export async function reportToken(
   if (!Number.isSafeInteger(generation) || generation < 1) {
     throw new RangeError(`Report token generation must be a positive integer, not ${generation}`);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    key,
-    encoder.encode(`vibe-report:${sessionId}:${generation}`),
-  );
-  return `vrt_${base64UrlEncode(new Uint8Array(mac))}`;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const mac = await hmacSha256(secret, `vibe-report:${sessionId}:${generation}`);
+  return `vrt_${base64UrlEncode(mac)}`;
 }
 
 /**

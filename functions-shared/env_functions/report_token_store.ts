@@ -4,7 +4,8 @@
  * the step's transaction.
  */
 import { firstRow, type Queryable, rows } from "../db/query.ts";
-import { reportToken, sha256Hex } from "./report_token.ts";
+import { reportToken } from "./report_token.ts";
+import { sha256Hex } from "../auth/digest.ts";
 import { selectReportTokenGeneration, upsertReportToken } from "./report_token_sql.ts";
 
 /** The token to deploy into the session's environment; its hash is stored with `db`. */

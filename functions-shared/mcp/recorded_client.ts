@@ -4,7 +4,7 @@
  * as a {@link ToolCallError} carrying its record. Function files sent to `deploy_edge_function`
  * are recorded as their names, SHA-256 hashes and sizes, never their contents.
  */
-import { sha256Hex } from "../env_functions/report_token.ts";
+import { sha256Hex } from "../auth/digest.ts";
 import { redact } from "../redact.ts";
 import { parseToolResult, type RawToolResult } from "./tool_result.ts";
 import {

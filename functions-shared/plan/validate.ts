@@ -365,14 +365,20 @@ function checkOwnerColumn(table: Table, name: string, path: string, report: Repo
 }
 
 function foreignKeyCycle(tables: readonly Table[]): string[] {
-  const edges = new Map(tables.map((table) => [
-    table.name,
-    table.columns.flatMap((c) =>
-      c.references?.schema === "public" && c.references.table !== table.name
-        ? [c.references.table]
-        : []
-    ),
-  ]));
+  return findCycle(
+    new Map(tables.map((table) => [
+      table.name,
+      table.columns.flatMap((c) =>
+        c.references?.schema === "public" && c.references.table !== table.name
+          ? [c.references.table]
+          : []
+      ),
+    ])),
+  );
+}
+
+/** A cycle in a directed graph (its nodes, the first repeated at the end), or [] when none. */
+function findCycle(edges: ReadonlyMap<string, Iterable<string>>): string[] {
   const state = new Map<string, "visiting" | "done">();
   const stack: string[] = [];
   const visit = (name: string): string[] => {
@@ -388,8 +394,8 @@ function foreignKeyCycle(tables: readonly Table[]): string[] {
     state.set(name, "done");
     return [];
   };
-  for (const table of tables) {
-    const cycle = visit(table.name);
+  for (const name of edges.keys()) {
+    const cycle = visit(name);
     if (cycle.length > 0) return cycle;
   }
   return [];
@@ -466,7 +472,7 @@ function checkPolicies(plan: Plan, tables: Map<string, Table>, report: Report): 
       }
     }
   });
-  const cycle = readCycle(selectReads);
+  const cycle = findCycle(selectReads);
   if (cycle.length > 0) {
     report(
       "policies",
@@ -506,29 +512,6 @@ function checkPolicyExpression(
     }
   }
   return analysis;
-}
-
-function readCycle(reads: ReadonlyMap<string, ReadonlySet<string>>): string[] {
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (name: string): string[] => {
-    if (state.get(name) === "done") return [];
-    if (state.get(name) === "visiting") return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const next of reads.get(name) ?? []) {
-      const cycle = visit(next);
-      if (cycle.length > 0) return cycle;
-    }
-    stack.pop();
-    state.set(name, "done");
-    return [];
-  };
-  for (const name of reads.keys()) {
-    const cycle = visit(name);
-    if (cycle.length > 0) return cycle;
-  }
-  return [];
 }
 
 function checkSinglePermissivePolicy(plan: Plan, report: Report): void {

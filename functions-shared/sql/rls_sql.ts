@@ -7,7 +7,7 @@
 import { planStorage, type Policy, type PolicyCommand, type PolicyRole } from "../plan/schema.ts";
 import type { ValidatedPlan } from "../plan/validate.ts";
 import { exactTableGrants, publicTable } from "./grants_sql.ts";
-import { quoteIdent, toIdentifier } from "./identifier.ts";
+import { createPolicySql } from "./policy_sql.ts";
 import type { Migration } from "./migration.ts";
 import { type StoragePolicyStatements, storagePolicyStatements } from "./storage_sql.ts";
 
@@ -43,24 +43,14 @@ export interface RlsMigrationOptions {
   readonly name?: string;
 }
 
-/** `drop policy if exists` + `create policy ... as permissive for <command> to <roles>`. */
+/** A plan policy's statements, on its public table. */
 export function policyStatements(policy: Policy): PolicyStatements {
-  const name = quoteIdent(toIdentifier(policy.name));
-  const table = publicTable(policy.table);
-  const lines = [
-    `create policy ${name} on ${table}`,
-    "  as permissive",
-    `  for ${policy.command}`,
-    `  to ${[...new Set(policy.roles)].join(", ")}`,
-  ];
-  if (policy.using !== null) lines.push(`  using (${policy.using})`);
-  if (policy.withCheck !== null) lines.push(`  with check (${policy.withCheck})`);
   return {
     name: policy.name,
     table: policy.table,
     command: policy.command,
     roles: policy.roles,
-    sql: `drop policy if exists ${name} on ${table};\n${lines.join("\n")};`,
+    sql: createPolicySql(policy, publicTable(policy.table)),
   };
 }
 

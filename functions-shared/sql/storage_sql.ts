@@ -5,7 +5,8 @@
  * projects let write buckets and storage policies.
  */
 import type { Storage, StorageBucket, StoragePolicy } from "../plan/schema.ts";
-import { quoteIdent, quoteLiteral, toIdentifier } from "./identifier.ts";
+import { quoteLiteral } from "./identifier.ts";
+import { createPolicySql } from "./policy_sql.ts";
 
 /** A bucket id: lowercase letters, digits and dashes (safe in a URL and as a literal). */
 export const BUCKET_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -35,19 +36,10 @@ export interface StoragePolicyStatements {
 
 /** `drop policy if exists` + `create policy … on storage.objects`. */
 export function storagePolicySql(policy: StoragePolicy): StoragePolicyStatements {
-  const name = quoteIdent(toIdentifier(policy.name));
-  const lines = [
-    `create policy ${name} on storage.objects`,
-    "  as permissive",
-    `  for ${policy.command}`,
-    `  to ${[...new Set(policy.roles)].join(", ")}`,
-  ];
-  if (policy.using !== null) lines.push(`  using (${policy.using})`);
-  if (policy.withCheck !== null) lines.push(`  with check (${policy.withCheck})`);
   return {
     name: policy.name,
     bucket: policy.bucket,
-    sql: `drop policy if exists ${name} on storage.objects;\n${lines.join("\n")};`,
+    sql: createPolicySql(policy, "storage.objects"),
   };
 }
 

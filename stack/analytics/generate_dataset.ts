@@ -5,6 +5,7 @@
  * metadata and the version hint — plus `functions-shared/analytics/demo_dataset.generated.ts`,
  * the descriptor the control plane attaches. Run: `deno run -A stack/analytics/generate_dataset.ts`.
  */
+import { seededRandom } from "../seeded_random.ts";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { paths } from "../settings.ts";
 import { writeAvroFile } from "./iceberg/avro.ts";
@@ -60,18 +61,6 @@ const BASE_PRICE: Record<string, number> = {
 };
 const REGIONS = ["eu-west", "na-east", "na-west", "apac"];
 
-/** mulberry32: a small seeded generator, so the rows are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
@@ -87,7 +76,7 @@ async function stableUuid(label: string): Promise<string> {
 
 /** The demo rows, column by column. */
 export function demoColumns(): Record<string, unknown[]> {
-  const next = random(20251201);
+  const next = seededRandom(20251201);
   const cols: Record<string, unknown[]> = Object.fromEntries(FIELDS.map((f) => [f.name, []]));
   const categories = Object.keys(CATALOG);
   const firstDay = Date.UTC(2025, 0, 1) / 86_400_000;

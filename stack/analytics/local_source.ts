@@ -3,20 +3,11 @@
  * demo warehouse served by the local `wrappers` extension, with credentials derived from the
  * stack's JWT secret (stable across restarts, distinct per stack, and secret like the real ones).
  */
+import { hmacSha256, toHex } from "../../functions-shared/auth/digest.ts";
 import { DEMO_DATASET } from "../../functions-shared/analytics/demo_dataset.generated.ts";
 
 async function derived(secret: string, label: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`vibe-analytics:${label}`)),
-  );
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await hmacSha256(secret, `vibe-analytics:${label}`));
 }
 
 /** The worker's VIBE_ANALYTICS_* variables for the local stack at `apiUrl`. */

@@ -6,6 +6,8 @@
  * that replaced it (GoTrue's behaviour for concurrent refreshes).
  */
 import bcrypt from "bcryptjs";
+import { hmacSha256 } from "../../functions-shared/auth/digest.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { base64UrlEncode, type JwtClaims, signJwt } from "../../functions-shared/auth/jwt.ts";
 
 /** bcrypt cost, as GoTrue uses. */
@@ -76,8 +78,6 @@ export function signAccessToken(claims: JwtClaims, jwtSecret: string): Promise<s
   return signJwt(claims, jwtSecret);
 }
 
-const encoder = new TextEncoder();
-
 /** A new random refresh token (the first of a session). */
 export function newRefreshToken(): string {
   return base64UrlEncode(crypto.getRandomValues(new Uint8Array(24)));
@@ -85,21 +85,12 @@ export function newRefreshToken(): string {
 
 /** The token that replaces `token` when it is rotated: HMAC-SHA-256(secret, token). */
 export async function successorToken(token: string, jwtSecret: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(`refresh-token:${jwtSecret}`),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const sig = await crypto.subtle.sign("HMAC", key, encoder.encode(token));
-  return base64UrlEncode(new Uint8Array(sig).slice(0, 24));
+  return base64UrlEncode((await hmacSha256(`refresh-token:${jwtSecret}`, token)).slice(0, 24));
 }
 
 /** What the database stores of a refresh token: its SHA-256, hex. */
-export async function tokenHash(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function tokenHash(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 /** A plausible email address (GoTrue checks the format before anything else). */

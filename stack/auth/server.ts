@@ -10,6 +10,7 @@ import { InvalidTokenError, type JwtClaims } from "../../functions-shared/auth/j
 import { verifyToken } from "../data_api/token_cache.ts";
 import type { Queryable } from "../../functions-shared/db/query.ts";
 import { firstRow } from "../../functions-shared/db/query.ts";
+import { inTransaction } from "../../functions-shared/db/pool.ts";
 import type pg from "../../functions-shared/db/pg.ts";
 import type { DatabasePools } from "../data_api/database_pools.ts";
 import { CORS_HEADERS, preflight } from "../data_api/server.ts";
@@ -151,24 +152,6 @@ function objectField(body: Record<string, unknown>, name: string): Record<string
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? value as Record<string, unknown>
     : null;
-}
-
-async function inTransaction<T>(pool: pg.Pool, fn: (c: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query("begin");
-    const result = await fn(client);
-    await client.query("commit");
-    return result;
-  } catch (e) {
-    await client.query("rollback").catch(() => {
-      broken = true;
-    });
-    throw e;
-  } finally {
-    client.release(broken);
-  }
 }
 
 /** Options of {@linkcode createAuthApi}. */

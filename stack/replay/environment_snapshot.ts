@@ -5,7 +5,7 @@
  */
 import { introspect } from "../../functions-shared/drift/introspect.ts";
 import type { Model } from "../../functions-shared/drift/model.ts";
-import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { mcpSqlRunner } from "../../functions-shared/graph/contract_snapshot.ts";
 import { createMcpProvisioner } from "../../functions-shared/mcp/mcp_provisioner.ts";
 import type { McpToolClient } from "../../functions-shared/mcp/types.ts";

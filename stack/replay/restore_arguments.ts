@@ -7,7 +7,7 @@
  * environment's deployed files (MCP `get_edge_function`) when a file's SHA-256 matches.
  * Anything else cannot be recovered, and the call is reported as not replayable.
  */
-import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { REDACTED } from "../../functions-shared/redact.ts";
 
 /** Where the original texts are read (the original environment, through MCP). */

@@ -18,6 +18,7 @@ import {
   type ObjectRow,
   upsertObject,
 } from "./sql.ts";
+import { inTransaction } from "../../functions-shared/db/pool.ts";
 
 /** The project a request is for. */
 export interface StorageTarget {
@@ -97,25 +98,13 @@ export function createStorageApi(opts: StorageApiOptions): StorageApi {
     caller: { role: string; claims: Record<string, unknown> },
     fn: (db: Queryable) => Promise<T>,
   ): Promise<T> {
-    const client = await opts.pools.get(target.database, "authenticator").connect();
-    let broken = false;
-    try {
-      await client.query("begin");
-      await client.query(
+    return await inTransaction(opts.pools.get(target.database, "authenticator"), async (db) => {
+      await db.query(
         "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
         [caller.role, JSON.stringify(caller.claims)],
       );
-      const result = await fn(client);
-      await client.query("commit");
-      return result;
-    } catch (e) {
-      await client.query("rollback").catch(() => {
-        broken = true;
-      });
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+      return await fn(db);
+    });
   }
 
   async function upload(

@@ -8,7 +8,7 @@
  * get 401), and the sessions API's drift routes.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { reportToken } from "../../functions-shared/env_functions/report_token.ts";
 import { type DriftScenario, MARKETPLACE_SCENARIOS } from "../support/drift_scenarios.ts";
 import {

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { base64UrlEncode, signJwt } from "../../functions-shared/auth/jwt.ts";
 import { bundledEnvironmentFunctions } from "../../functions-shared/env_functions/bundled_functions.ts";
-import { reportToken, sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { reportToken } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { modelFromJson } from "../../functions-shared/drift/model.ts";
 import { environmentServiceKey } from "../support/builds.ts";
 import {

@@ -13,7 +13,7 @@ import { recordDrift } from "../../functions-shared/drift/sentinel/record_drift.
 import { finding } from "../../functions-shared/drift/findings.ts";
 import { createLexicalEmbedder } from "../../functions-shared/embed/lexical_embedder.ts";
 import { embedderNamed } from "../../functions-shared/embed/embedder_by_name.ts";
-import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { upsertSpecChunks } from "../../functions-shared/graph/sql.ts";
 import { createTokenVerifier } from "../../functions-shared/auth/identity.ts";
 import { rlsDisabledOnOrders } from "../support/drift_findings.ts";

@@ -1,7 +1,7 @@
 /** @module Reading MCP tool results: JSON text, the server's error shape, execute_sql's
  * untrusted-data envelope unwrapped into rows, summaries, and migration versions. */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import {
   recordedArguments,
   recordedToolClient,

@@ -3,7 +3,7 @@
  * id map, the focused comparison, and reading logs.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../functions-shared/env_functions/report_token.ts";
+import { sha256Hex } from "../../functions-shared/auth/digest.ts";
 import { emptyModel, type Model, type Table } from "../../functions-shared/drift/model.ts";
 import type { ToolCallRecord } from "../../functions-shared/mcp/types.ts";
 import {

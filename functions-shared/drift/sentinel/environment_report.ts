@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type pg from "../../db/pg.ts";
 import { firstRow, rows } from "../../db/query.ts";
-import { sha256Hex } from "../../env_functions/report_token.ts";
+import { sha256Hex } from "../../auth/digest.ts";
 import { type Finding, finding, FIX_PHASES } from "../findings.ts";
 import { inTransaction } from "../../db/pool.ts";
 import { DRIFT_EVENT_NODE } from "./alerts.ts";

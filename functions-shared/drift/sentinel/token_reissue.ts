@@ -10,7 +10,8 @@
 import type pg from "../../db/pg.ts";
 import { inTransaction } from "../../db/pool.ts";
 import { firstRow, rows } from "../../db/query.ts";
-import { reportToken, sha256Hex } from "../../env_functions/report_token.ts";
+import { reportToken } from "../../env_functions/report_token.ts";
+import { sha256Hex } from "../../auth/digest.ts";
 import {
   lockReportTokenForReissue,
   reissueReportToken,
