@@ -18,13 +18,13 @@
  *   deno run -A stack/function_size.ts [sessions worker drift_check]
  */
 import { brotliCompressSync, constants } from "node:zlib";
-import { paths } from "./settings.ts";
+import { paths, readSettings } from "./settings.ts";
 
 /** The server-side bundling limit (Management API / dashboard deploys, `--use-api`). */
 export const SERVER_SIDE_LIMIT_BYTES = 5 * 1000 * 1000;
 
-/** The CLI's control-plane functions. */
-export const CONTROL_PLANE_FUNCTIONS = ["sessions", "worker", "drift_check"] as const;
+/** The control-plane functions: every `[functions.<name>]` of supabase/config.toml. */
+export const CONTROL_PLANE_FUNCTIONS: readonly string[] = Object.keys(readSettings().functions);
 
 /** One function's measured size. */
 export interface FunctionSize {
