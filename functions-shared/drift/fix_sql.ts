@@ -410,10 +410,19 @@ export function attachPartitionSql(
   child: Pick<Table, "schema" | "name">,
   bound: string,
 ): string {
+  const table = qualifiedName(child.schema, child.name);
+  // A table being attached may not have identity columns of its own: PostgreSQL 17 leaves a
+  // detached partition with a copy of its parent's identity, and attached it uses the parent's.
+  const identities = `from pg_catalog.pg_attribute a where a.attrelid = ${
+    regclassSql(child.schema, child.name)
+  } and a.attidentity <> '' and not a.attisdropped`;
   return guardedSql(`not ${partitionOfSql(parent, child)}`, [
-    `alter table ${qualifiedName(parent.schema, parent.name)} attach partition ${
-      qualifiedName(child.schema, child.name)
-    } ${bound};`,
+    `if exists (select 1 ${identities}) then`,
+    `  execute (select pg_catalog.string_agg(pg_catalog.format('alter table %s alter column %I drop identity', ${
+      quoteLiteral(table)
+    }, a.attname), '; ') ${identities});`,
+    "end if;",
+    `alter table ${qualifiedName(parent.schema, parent.name)} attach partition ${table} ${bound};`,
   ]);
 }
 
