@@ -577,7 +577,9 @@ function diffColumns(ctx: DiffContext, e: Table, a: Table): Finding[] {
         fix: fix("column", columnDefaultSql(e, ec)),
       }));
     }
-    if (ec.identity !== ac.identity) {
+    // A partition's identity is its parent's (PostgreSQL 17 shows it on the partition, 15 does
+    // not; neither lets it change there): the parent's finding, or reattaching, restores it.
+    if (ec.identity !== ac.identity && e.partitionOf === null) {
       findings.push(finding({
         ...base,
         check: "column.identity",
