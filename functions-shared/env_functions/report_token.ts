@@ -7,8 +7,6 @@
 import { hmacSha256 } from "../auth/digest.ts";
 import { base64UrlEncode } from "../auth/jwt.ts";
 
-const encoder = new TextEncoder();
-
 /** Shortest accepted `VIBE_REPORT_TOKEN_SECRET`. */
 export const MIN_REPORT_TOKEN_SECRET = 32;
 

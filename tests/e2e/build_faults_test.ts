@@ -20,22 +20,13 @@ import {
   expectedEventTypes,
   getEvents,
   pokeWorker,
-  setFunctionEnv,
   submitBuild,
   toolCallLog,
+  withWorkerEnv,
 } from "../support/builds.ts";
 import { startFakeOpenAI } from "../support/fake_openai.ts";
 import { withLocalProject } from "../support/mcp.ts";
 import { callFunction, dbUrl, newUser, withClient } from "../support/stack.ts";
-
-async function withWorkerEnv(env: Record<string, string>, fn: () => Promise<void>) {
-  await setFunctionEnv("worker", env);
-  try {
-    await fn();
-  } finally {
-    await setFunctionEnv("worker", {});
-  }
-}
 
 function assertGapless(events: BuildEvent[]) {
   assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), "seq is 1..n");

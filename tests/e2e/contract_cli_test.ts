@@ -5,31 +5,13 @@
  * provisioned marketplace environment; `smoke` on that environment prints the CRUD matrix and
  * flags a deliberately opened policy, but not what the contract itself makes public.
  */
+import { contract } from "../support/contract_cli.ts";
 import assert from "node:assert/strict";
 import { applyMigrations, listMigrationFiles } from "../../stack/migrate.ts";
 import { readSettings } from "../../stack/settings.ts";
 import { provisionMarketplace } from "../support/drift_environment.ts";
 import { connect, dbUrl, scratchDatabase } from "../support/stack.ts";
 import { FIXTURE_MIGRATIONS } from "../integration/drift_fixture.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function contract(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "stack/contract/cli.ts", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
 
 const EVIDENCE_FIELDS = [
   "**Gap ID:**",

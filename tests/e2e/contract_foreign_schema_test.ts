@@ -5,6 +5,7 @@
  * compatibility layer and on a plain PostgreSQL one: verify is clean right after the
  * migrations, and each injected drift is found, named by its object, and fixed by the patch.
  */
+import { contract } from "../support/contract_cli.ts";
 import assert from "node:assert/strict";
 import { applyMigrationSources } from "../../functions-shared/drift/contract_from_migrations.ts";
 import { pgRunner } from "../../functions-shared/drift/sql_runner.ts";
@@ -14,13 +15,12 @@ import {
   readMigrationFolder,
 } from "../../stack/contract/scratch_database.ts";
 import { readSettings } from "../../stack/settings.ts";
-import { runScenario, type ScenarioTarget } from "../support/drift_runner.ts";
+import { runScenario, scenarioTarget } from "../support/drift_runner.ts";
 import type { DriftScenario } from "../support/drift_scenarios.ts";
 import { plainDatabase } from "../support/plain_database.ts";
 import { connect, dbUrl, scratchDatabase } from "../support/stack.ts";
 
 const MIGRATIONS = new URL("../fixtures/contract_foreign/migrations", import.meta.url).pathname;
-const root = new URL("../../", import.meta.url).pathname;
 
 const SCENARIOS: readonly DriftScenario[] = [
   {
@@ -110,16 +110,6 @@ const SCENARIOS: readonly DriftScenario[] = [
   },
 ];
 
-async function contract(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "stack/contract/cli.ts", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
-}
-
 for (const plain of [false, true]) {
   const where = plain ? "plain PostgreSQL" : "compatibility layer";
   Deno.test(`contract CLI on a schema it was not written for (${where})`, async (t) => {
@@ -141,14 +131,7 @@ for (const plain of [false, true]) {
       assert.ok(built.model.tables.some((x) => x.schema === "Warehouse" && x.name === "Sites"));
       const client = await connect(db.name);
       const admin = await adminClient(readSettings().dbPort, db.name);
-      const target: ScenarioTarget = {
-        contract: built.model,
-        baseline: built.baseline,
-        client,
-        runner: pgRunner(client),
-        admin,
-        adminRunner: pgRunner(admin),
-      };
+      const target = scenarioTarget(built, client, admin);
       try {
         for (const s of SCENARIOS) {
           await t.step(`${s.category}: ${s.name}`, () => runScenario(target, s));

@@ -7,6 +7,7 @@
  * drifts at once go through the CLI: detected, patched (destructive fixes only with
  * --allow-destructive, listed as left out otherwise), and verify is clean afterwards.
  */
+import { contract } from "../support/contract_cli.ts";
 import assert from "node:assert/strict";
 import type pg from "../../functions-shared/db/pg.ts";
 import { applyMigrationSources } from "../../functions-shared/drift/contract_from_migrations.ts";
@@ -20,22 +21,10 @@ import {
 import { recordedMigrations } from "../../stack/platform/migrations.ts";
 import { readSettings } from "../../stack/settings.ts";
 import { provisionMarketplace } from "../support/drift_environment.ts";
-import { runScenario, type ScenarioTarget } from "../support/drift_runner.ts";
+import { runScenario, type ScenarioTarget, scenarioTarget } from "../support/drift_runner.ts";
 import { type DriftScenario, MARKETPLACE_SCENARIOS } from "../support/drift_scenarios.ts";
 import { plainDatabase } from "../support/plain_database.ts";
 import { connect, dbUrl } from "../support/stack.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-
-async function contract(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "stack/contract/cli.ts", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
-}
 
 /** Writes an environment's recorded migrations as `<version>_<name>.sql` files. */
 async function exportMigrations(db: pg.Client, dir: string): Promise<number> {
@@ -97,14 +86,7 @@ Deno.test("contract round trip: a marketplace's migrations on a stack environmen
       const url = await dbUrl(database);
       const client = await connect(database);
       const admin = await adminClient(port, database);
-      const target: ScenarioTarget = {
-        contract: built.model,
-        baseline: built.baseline,
-        client,
-        runner: pgRunner(client),
-        admin,
-        adminRunner: pgRunner(admin),
-      };
+      const target = scenarioTarget(built, client, admin);
       try {
         await t.step(`${where}: verify is clean right after the migrations`, async () => {
           const run = await contract(

@@ -10,20 +10,11 @@ import {
   driveBuild,
   environmentDb,
   expectedEventTypes,
-  setFunctionEnv,
   submitBuild,
+  withWorkerEnv,
 } from "../support/builds.ts";
 import { recordedOutput, startFakeOpenAI } from "../support/fake_openai.ts";
 import { newUser } from "../support/stack.ts";
-
-async function withWorkerEnv(env: Record<string, string>, fn: () => Promise<void>) {
-  await setFunctionEnv("worker", env);
-  try {
-    await fn();
-  } finally {
-    await setFunctionEnv("worker", {});
-  }
-}
 
 Deno.test("an LLM-planned build: rejected plan repaired through the model, validated, built", async () => {
   const first = await recordedOutput("synth_wishlist_first");

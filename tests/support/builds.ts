@@ -190,6 +190,19 @@ export async function environmentServiceKey(ref: string): Promise<string> {
   return (await environmentKeys({ ref, jwt_secret: secret })).serviceRoleKey;
 }
 
+/** Runs `fn` with test-only variables set on the worker, and always clears them again. */
+export async function withWorkerEnv(
+  env: Record<string, string>,
+  fn: () => Promise<void>,
+): Promise<void> {
+  await setFunctionEnv("worker", env);
+  try {
+    await fn();
+  } finally {
+    await setFunctionEnv("worker", {});
+  }
+}
+
 /** Sets test-only variables of a control-plane function (restarts it). */
 export async function setFunctionEnv(name: string, env: Record<string, string>): Promise<void> {
   const s = await stack();

@@ -10,7 +10,7 @@ import type { Finding } from "../../functions-shared/drift/findings.ts";
 import { introspect } from "../../functions-shared/drift/introspect.ts";
 import type { Model } from "../../functions-shared/drift/model.ts";
 import { patch } from "../../functions-shared/drift/patch.ts";
-import type { SqlRunner } from "../../functions-shared/drift/sql_runner.ts";
+import { pgRunner, type SqlRunner } from "../../functions-shared/drift/sql_runner.ts";
 import { type Verification, verify } from "../../functions-shared/drift/verify.ts";
 import type { DriftScenario } from "./drift_scenarios.ts";
 
@@ -24,6 +24,22 @@ export interface ScenarioTarget {
   /** A connection as the superuser, for drift only the platform can cause. */
   readonly admin: pg.Client;
   readonly adminRunner: SqlRunner;
+}
+
+/** The target of scenarios on one database, from its contract and two connections. */
+export function scenarioTarget(
+  built: { model: Model; baseline: Model },
+  client: pg.Client,
+  admin: pg.Client,
+): ScenarioTarget {
+  return {
+    contract: built.model,
+    baseline: built.baseline,
+    client,
+    runner: pgRunner(client),
+    admin,
+    adminRunner: pgRunner(admin),
+  };
 }
 
 /** Runs `fn` inside a transaction that is rolled back whatever happens. */
